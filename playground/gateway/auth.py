@@ -1,0 +1,164 @@
+"""SigV4: reading the credential scope of a request and, in strict mode, verifying its signature.
+
+The signature is recomputed with botocore's own signer (the same code that signed the request on
+the client side) from the headers the client says it signed, the raw path and the query, and
+compared in constant time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.auth import SIGV4_TIMESTAMP, S3SigV4Auth, SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from playground.gateway.request import AwsRequest
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+MAX_SKEW = dt.timedelta(minutes=15)
+
+
+class AuthProblem(Exception):
+    """Why a request's authentication failed; the gateway names it per protocol (see errors_for)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind  # missing | incomplete | unknown-key | bad-signature | expired | skewed | expired-token
+        self.message = message
+
+
+@dataclass
+class Credential:
+    access_key_id: str
+    date: str  # YYYYMMDD from the scope
+    region: str
+    service: str  # signing name, e.g. "sqs", "monitoring"
+    timestamp: str  # X-Amz-Date, YYYYMMDDTHHMMSSZ
+    signed_headers: list[str]
+    signature: str
+    presigned: bool
+    expires: int | None  # X-Amz-Expires of a presigned URL
+    session_token: str
+
+
+def looks_signed(headers: dict[str, str], query_string: str) -> bool:
+    """Is this an AWS API request (rather than a GUI or REST API request)?"""
+    if headers.get("authorization", "").startswith(ALGORITHM):
+        return True
+    return "X-Amz-Credential=" in query_string or "x-amz-credential=" in query_string.lower()
+
+
+def read_credential(request: AwsRequest) -> Credential:
+    header = request.headers.get("authorization", "")
+    if header.startswith(ALGORITHM):
+        fields: dict[str, str] = {}
+        for part in header[len(ALGORITHM) :].split(","):
+            name, _, value = part.strip().partition("=")
+            fields[name] = value
+        missing = [name for name in ("Credential", "SignedHeaders", "Signature") if not fields.get(name)]
+        if missing:
+            raise AuthProblem(
+                "incomplete",
+                f"Authorization header requires '{missing[0]}' parameter. Authorization={header[:200]}",
+            )
+        scope, signed, signature = fields["Credential"], fields["SignedHeaders"], fields["Signature"]
+        timestamp = request.headers.get("x-amz-date", "")
+        presigned, expires = False, None
+        token = request.headers.get("x-amz-security-token", "")
+    else:
+        query = {key.lower(): value for key, value in request.query}
+        scope = query.get("x-amz-credential", "")
+        signed = query.get("x-amz-signedheaders", "")
+        signature = query.get("x-amz-signature", "")
+        timestamp = query.get("x-amz-date", "")
+        token = query.get("x-amz-security-token", "")
+        presigned = True
+        try:
+            expires = int(query.get("x-amz-expires", "604800"))
+        except ValueError:
+            raise AuthProblem("incomplete", "X-Amz-Expires must be a number of seconds") from None
+        if not (scope and signed and signature):
+            raise AuthProblem("incomplete", "Presigned URL requires X-Amz-Credential, X-Amz-SignedHeaders and X-Amz-Signature")
+    parts = scope.split("/")
+    if len(parts) != 5 or parts[4] != "aws4_request":
+        raise AuthProblem(
+            "incomplete",
+            f"Credential should be scoped to a valid region, not '{scope}'. "
+            "Credential should be of the form <key>/<date>/<region>/<service>/aws4_request.",
+        )
+    if not timestamp:
+        raise AuthProblem("incomplete", "Authorization requires the X-Amz-Date header or parameter.")
+    return Credential(
+        access_key_id=parts[0],
+        date=parts[1],
+        region=parts[2],
+        service=parts[3],
+        timestamp=timestamp,
+        signed_headers=[h.strip().lower() for h in signed.split(";") if h.strip()],
+        signature=signature,
+        presigned=presigned,
+        expires=expires,
+        session_token=token,
+    )
+
+
+def check_time(credential: Credential, wall: dt.datetime) -> None:
+    """Refuse requests signed too far from the real time (AWS's 15-minute rule) and expired URLs."""
+    try:
+        signed_at = dt.datetime.strptime(credential.timestamp, SIGV4_TIMESTAMP).replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise AuthProblem("incomplete", f"Invalid X-Amz-Date: {credential.timestamp}") from None
+    stamp = wall.strftime(SIGV4_TIMESTAMP)
+    if credential.presigned:
+        if credential.expires is not None and wall > signed_at + dt.timedelta(seconds=credential.expires):
+            raise AuthProblem("expired", "Request has expired")
+        if signed_at - wall > MAX_SKEW:
+            raise AuthProblem("skewed", f"Signature not yet current: {credential.timestamp} is still later than {stamp}")
+        return
+    if wall - signed_at > MAX_SKEW:
+        earliest = (wall - MAX_SKEW).strftime(SIGV4_TIMESTAMP)
+        raise AuthProblem(
+            "skewed",
+            f"Signature expired: {credential.timestamp} is now earlier than {earliest} ({stamp} - 15 min.)",
+        )
+    if signed_at - wall > MAX_SKEW:
+        latest = (wall + MAX_SKEW).strftime(SIGV4_TIMESTAMP)
+        raise AuthProblem(
+            "skewed",
+            f"Signature not yet current: {credential.timestamp} is still later than {latest} ({stamp} + 15 min.)",
+        )
+
+
+SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
+
+
+def verify_signature(request: AwsRequest, credential: Credential, secret_key: str) -> None:
+    """Recompute the signature with botocore's signer and compare; raises AuthProblem on mismatch."""
+    creds = Credentials(credential.access_key_id, secret_key, credential.session_token or None)
+    signer_cls = S3SigV4Auth if credential.service == "s3" else SigV4Auth
+    signer: Any = signer_cls(creds, credential.service, credential.region)
+    if credential.presigned and credential.service == "s3":
+        signer.payload = lambda _request: "UNSIGNED-PAYLOAD"
+
+    params = [(k, v) for k, v in request.query if not (credential.presigned and k == "X-Amz-Signature")]
+    # Only the headers the client signed: anything else a proxy or the server added must not count.
+    headers = {name: request.headers.get(name, "") for name in credential.signed_headers}
+    aws_request = AWSRequest(
+        method=request.method,
+        url=f"{request.scheme}://{request.host}{request.raw_path}",
+        headers=headers,
+        data=request.body,
+        params=params,
+    )
+    aws_request.context["timestamp"] = credential.timestamp
+    canonical = signer.canonical_request(aws_request)
+    expected = signer.signature(signer.string_to_sign(aws_request, canonical), aws_request)
+    if not hmac.compare_digest(expected, credential.signature):
+        raise AuthProblem("bad-signature", SIGNATURE_MISMATCH)

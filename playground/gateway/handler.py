@@ -1,0 +1,266 @@
+"""The AWS front door: one signed request in, one AWS-shaped response out.
+
+    credential scope -> service model -> protocol -> operation -> identity (sandbox, key)
+        -> parameters (parsed, validated) -> provider method -> output or AwsError -> response
+
+Every call is recorded (ApiCall) and published as an `api.call` live event. No exception escapes
+as a 500 page: an unexpected one becomes AWS's InternalFailure, logged with its traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.model import OperationModel, ServiceModel
+from django.conf import settings
+from django.db import transaction
+
+from playground.gateway import errors
+from playground.gateway.auth import AuthProblem, Credential, check_time, read_credential, verify_signature
+from playground.gateway.errors import AwsError
+from playground.gateway.models import ApiCall
+from playground.gateway.protocols import detect, get_protocol
+from playground.gateway.protocols.base import Protocol
+from playground.gateway.redact import redact
+from playground.gateway.registry import provider_for
+from playground.gateway.request import AwsRequest, HttpResponse, RequestContext
+from playground.gateway.specs import service_for_target_prefix, service_model, services_for_signing_name
+from playground.gateway.validation import validate
+from playground.live.bus import publish
+from playground.live.events import API_CALL
+from playground.sandboxes.models import AccessKey, Sandbox, wall_now
+from playground.sandboxes.services import default_sandbox, sandbox_for_account
+
+LOG = logging.getLogger(__name__)
+
+INVALID_TOKEN = "The security token included in the request is invalid."
+
+
+@dataclass
+class Identity:
+    sandbox: Sandbox
+    access_key: AccessKey | None
+    principal_arn: str
+
+
+def handle(request: AwsRequest) -> HttpResponse:
+    started = time.perf_counter()
+    request_id = str(uuid.uuid4())
+    model: ServiceModel | None = None
+    protocol: Protocol | None = None
+    operation: OperationModel | None = None
+    identity: Identity | None = None
+    credential: Credential | None = None
+    params: dict[str, Any] = {}
+    error: AwsError | None = None
+    now: dt.datetime | None = None
+    response: HttpResponse
+    try:
+        credential = read_credential(request)
+        model = _service_model(credential.service, request)
+        protocol = detect(model, request)
+        identity = _authenticate(request, credential)
+        now = identity.sandbox.clock.now()
+        operation = protocol.operation(model, request)
+        params = protocol.parse(operation, request)
+        validate(model, operation, params)
+        provider = provider_for(model.service_name)
+        method = provider.handler(operation.name) if provider else None
+        if method is None:
+            raise errors.NotEmulated(
+                f"Playground does not emulate {model.service_name}:{operation.name} yet."
+            )
+        ctx = RequestContext(
+            sandbox=identity.sandbox,
+            region=credential.region,
+            now=now,
+            request_id=request_id,
+            service=model.service_name,
+            operation=operation.name,
+            protocol=protocol.name,
+            request=request,
+            access_key=identity.access_key,
+            principal_arn=identity.principal_arn,
+        )
+        with transaction.atomic():
+            output = method(ctx, params) or {}
+        response = protocol.serialize(operation, output, request_id=request_id)
+    except AuthProblem as problem:
+        error = _auth_error(problem, protocol)
+    except AwsError as aws_error:
+        error = aws_error
+    except Exception:
+        LOG.exception("unexpected error in %s", _label(model, operation))
+        error = errors.InternalFailure("We encountered an internal error. Please try again.")
+    if error is not None:
+        response = _error_response(error, model, protocol, operation, request_id)
+    if identity is not None:
+        _record(
+            request=request,
+            identity=identity,
+            credential=credential,
+            model=model,
+            operation=operation,
+            params=params,
+            error=error,
+            status=response.status,
+            request_id=request_id,
+            now=now or identity.sandbox.clock.now(),
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+    return response
+
+
+def _label(model: ServiceModel | None, operation: OperationModel | None) -> str:
+    return f"{model.service_name if model else '?'}:{operation.name if operation else '?'}"
+
+
+def _service_model(signing_name: str, request: AwsRequest) -> ServiceModel:
+    names = services_for_signing_name(signing_name)
+    if not names:
+        raise errors.NotEmulated(f"Playground does not emulate the AWS service '{signing_name}'.")
+    if len(names) > 1:
+        target = request.headers.get("x-amz-target", "")
+        by_prefix = service_for_target_prefix(target.rsplit(".", 1)[0]) if target else None
+        if by_prefix in names:
+            return service_model(by_prefix)
+    return service_model(names[0])
+
+
+def _authenticate(request: AwsRequest, credential: Credential) -> Identity:
+    key = (
+        AccessKey.objects.select_related("sandbox__clock", "sandbox__owner")
+        .filter(access_key_id=credential.access_key_id)
+        .first()
+    )
+    if settings.AUTH_MODE == "open":
+        # Any key works: a known one picks its sandbox, a 12-digit one that account, else the default.
+        if key is not None:
+            return Identity(key.sandbox, key, key.principal_arn or _user_arn(key.sandbox))
+        if len(credential.access_key_id) == 12 and credential.access_key_id.isdigit():
+            sandbox = sandbox_for_account(credential.access_key_id)
+        else:
+            sandbox = default_sandbox()
+        return Identity(sandbox, None, _user_arn(sandbox))
+
+    if key is None or not key.active:
+        raise AuthProblem("unknown-key", INVALID_TOKEN)
+    check_time(credential, wall_now())
+    if key.is_temporary:
+        if credential.session_token != key.session_token:
+            raise AuthProblem("unknown-key", INVALID_TOKEN)
+        if key.expires_at is not None and key.sandbox.clock.now() >= key.expires_at:
+            raise AuthProblem("expired-token", "The security token included in the request is expired")
+    verify_signature(request, credential, key.secret_access_key)
+    return Identity(key.sandbox, key, key.principal_arn or _user_arn(key.sandbox))
+
+
+def _user_arn(sandbox: Sandbox) -> str:
+    return f"arn:aws:iam::{sandbox.account_id}:user/{sandbox.user_name}"
+
+
+# (protocol family, problem kind) -> (error code, HTTP status). AWS names the same failure
+# differently on query, json and S3 services; these are the names their SDKs expect.
+_AUTH_ERRORS: dict[tuple[str, str], tuple[str, int]] = {
+    ("query", "unknown-key"): ("InvalidClientTokenId", 403),
+    ("query", "bad-signature"): ("SignatureDoesNotMatch", 403),
+    ("query", "skewed"): ("SignatureDoesNotMatch", 403),
+    ("query", "expired"): ("RequestExpired", 400),
+    ("query", "expired-token"): ("ExpiredToken", 400),
+    ("query", "incomplete"): ("IncompleteSignature", 400),
+    ("json", "unknown-key"): ("UnrecognizedClientException", 400),
+    ("json", "bad-signature"): ("InvalidSignatureException", 400),
+    ("json", "skewed"): ("InvalidSignatureException", 400),
+    ("json", "expired"): ("InvalidSignatureException", 400),
+    ("json", "expired-token"): ("ExpiredTokenException", 400),
+    ("json", "incomplete"): ("IncompleteSignatureException", 400),
+    ("rest-json", "unknown-key"): ("UnrecognizedClientException", 403),
+    ("rest-json", "bad-signature"): ("InvalidSignatureException", 403),
+    ("rest-json", "skewed"): ("InvalidSignatureException", 403),
+    ("rest-json", "expired"): ("InvalidSignatureException", 403),
+    ("rest-json", "expired-token"): ("ExpiredTokenException", 403),
+    ("rest-json", "incomplete"): ("IncompleteSignatureException", 403),
+    ("rest-xml", "unknown-key"): ("InvalidAccessKeyId", 403),
+    ("rest-xml", "bad-signature"): ("SignatureDoesNotMatch", 403),
+    ("rest-xml", "skewed"): ("RequestTimeTooSkewed", 403),
+    ("rest-xml", "expired"): ("AccessDenied", 403),
+    ("rest-xml", "expired-token"): ("ExpiredToken", 400),
+    ("rest-xml", "incomplete"): ("AuthorizationQueryParametersError", 400),
+}
+_FAMILY = {"query": "query", "ec2": "query", "json": "json", "smithy-rpc-v2-cbor": "json"}
+
+
+def _auth_error(problem: AuthProblem, protocol: Protocol | None) -> AwsError:
+    name = protocol.name if protocol else "query"
+    family = _FAMILY.get(name, name)
+    code, status = _AUTH_ERRORS[(family, problem.kind)]
+    message = problem.message
+    if code == "InvalidAccessKeyId":
+        message = "The AWS Access Key Id you provided does not exist in our records."
+    return AwsError(message, code=code, status=status)
+
+
+def _error_response(
+    error: AwsError,
+    model: ServiceModel | None,
+    protocol: Protocol | None,
+    operation: OperationModel | None,
+    request_id: str,
+) -> HttpResponse:
+    if model is None or protocol is None:
+        # The request named no service we know: answer in the query protocol's XML, as AWS's
+        # front end does for requests it cannot route.
+        model = service_model("sts")
+        protocol = get_protocol("query")
+    try:
+        return protocol.serialize_error(model, operation, error, request_id=request_id)
+    except Exception:
+        LOG.exception("could not serialize %r", error)
+        return HttpResponse(500, {"Content-Type": "text/plain"}, b"InternalFailure")
+
+
+def _record(
+    *,
+    request: AwsRequest,
+    identity: Identity,
+    credential: Credential | None,
+    model: ServiceModel | None,
+    operation: OperationModel | None,
+    params: dict[str, Any],
+    error: AwsError | None,
+    status: int,
+    request_id: str,
+    now: dt.datetime,
+    duration_ms: float,
+) -> None:
+    service = model.service_name if model else (credential.service if credential else "")
+    fields = {
+        "request_id": request_id,
+        "service": service,
+        "operation": operation.name if operation else "",
+        "region": credential.region if credential else "",
+        "access_key_id": credential.access_key_id if credential else "",
+        "source_ip": request.source_ip,
+        "user_agent": request.headers.get("user-agent", "")[:512],
+        "params": redact(params, operation.input_shape if operation else None),
+        "error_code": error.code if error else "",
+        "http_status": status,
+        "duration_ms": round(duration_ms, 3),
+    }
+    try:
+        with transaction.atomic():
+            ApiCall.objects.create(
+                sandbox=identity.sandbox,
+                at=now,
+                principal_arn=identity.principal_arn,
+                error_message=error.message[:2000] if error else "",
+                **fields,
+            )
+            publish(identity.sandbox, API_CALL.name, at=now.isoformat(), **fields)
+    except Exception:
+        LOG.exception("could not record the call %s", request_id)

@@ -1,0 +1,49 @@
+"""Service providers: one class per emulated service, one method per AWS operation.
+
+    @register
+    class StsProvider(Provider):
+        service = "sts"
+
+        def get_caller_identity(self, ctx: RequestContext, params: dict) -> dict:
+            ...
+
+The method name is botocore's snake_case of the operation name. It receives the validated
+parameters (keys as the model names them) and the RequestContext, and returns the output as a
+dict, or raises an AwsError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from botocore import xform_name
+
+from playground.gateway.request import RequestContext
+
+Handler = Callable[[RequestContext, dict[str, Any]], dict[str, Any]]
+
+
+class Provider:
+    service: ClassVar[str]
+
+    def handler(self, operation: str) -> Handler | None:
+        method = getattr(self, xform_name(operation), None)
+        return method if callable(method) else None
+
+
+_providers: dict[str, Provider] = {}
+P = TypeVar("P", bound=type[Provider])
+
+
+def register(cls: P) -> P:
+    _providers[cls.service] = cls()
+    return cls
+
+
+def provider_for(service: str) -> Provider | None:
+    return _providers.get(service)
+
+
+def registered_services() -> list[str]:
+    return sorted(_providers)

@@ -1,0 +1,148 @@
+"""Domain functions for sandboxes, keys and clocks. The AWS gateway, the GUI, the REST API and the
+management commands all call these."""
+
+from __future__ import annotations
+
+import logging
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models, transaction
+
+from playground.live.bus import publish
+from playground.live.events import CLOCK_CHANGED, SANDBOX_RESET
+from playground.sandboxes.duework import run_due_work
+from playground.sandboxes.models import AccessKey, Clock, DueTimer, Sandbox
+
+LOG = logging.getLogger(__name__)
+
+# Rows that make up the sandbox itself rather than its service state; a reset keeps them.
+_PLATFORM_MODELS = (AccessKey, Clock)
+
+
+@transaction.atomic
+def sandbox_create(
+    *,
+    name: str,
+    owner: AbstractBaseUser | None = None,
+    account_id: str | None = None,
+    region: str | None = None,
+) -> tuple[Sandbox, AccessKey, str]:
+    """A new sandbox with its clock and one access key; returns the key's secret once."""
+    fields: dict[str, object] = {"name": name, "owner": owner}
+    if account_id:
+        if not (len(account_id) == 12 and account_id.isdigit()):
+            raise ValueError("an account id is 12 digits")
+        fields["account_id"] = account_id
+    fields["default_region"] = region or settings.PLAYGROUND_DEFAULT_REGION
+    sandbox = Sandbox.objects.create(**fields)
+    Clock.objects.create(sandbox=sandbox)
+    key, secret = AccessKey.issue(sandbox=sandbox)
+    return sandbox, key, secret
+
+
+def default_sandbox() -> Sandbox:
+    """The sandbox open-mode requests land in when their key names no other: the oldest one."""
+    sandbox = Sandbox.objects.select_related("clock").order_by("id").first()
+    if sandbox is None:
+        sandbox, _, _ = sandbox_create(name="default")
+    return sandbox
+
+
+def sandbox_for_account(account_id: str) -> Sandbox:
+    """Open mode: a 12-digit access key id picks that account, created on first use."""
+    sandbox = Sandbox.objects.select_related("clock").filter(account_id=account_id).first()
+    if sandbox is None:
+        with transaction.atomic():
+            sandbox = Sandbox.objects.select_for_update().filter(account_id=account_id).first()
+            if sandbox is None:
+                sandbox, _, _ = sandbox_create(name=f"account {account_id}", account_id=account_id)
+    return sandbox
+
+
+def service_state_models() -> list[type[models.Model]]:
+    """Every model that holds a sandbox's service state: those with a foreign key to Sandbox."""
+    found = []
+    for model in apps.get_models():
+        if model in _PLATFORM_MODELS or model is Sandbox:
+            continue
+        if any(
+            isinstance(field, models.ForeignKey) and field.related_model is Sandbox for field in model._meta.fields
+        ):
+            found.append(model)
+    return found
+
+
+@transaction.atomic
+def sandbox_reset(*, sandbox: Sandbox) -> None:
+    """Delete all of the sandbox's service state; its keys and clock stay."""
+    for model in service_state_models():
+        model._default_manager.filter(sandbox=sandbox).delete()
+    publish(sandbox, SANDBOX_RESET.name, at=sandbox.clock.now().isoformat())
+
+
+def _after_clock_change(sandbox: Sandbox, clock: Clock) -> None:
+    now = clock.now()
+    publish(sandbox, CLOCK_CHANGED.name, at=now.isoformat(), now=now.isoformat(), speed=clock.speed, paused=clock.paused)
+
+
+def _locked_clock(sandbox: Sandbox) -> Clock:
+    return Clock.objects.select_for_update().get(sandbox=sandbox)
+
+
+def clock_pause(*, sandbox: Sandbox) -> Clock:
+    with transaction.atomic():
+        clock = _locked_clock(sandbox)
+        clock.pause()
+        _after_clock_change(sandbox, clock)
+    return clock
+
+
+def clock_resume(*, sandbox: Sandbox) -> Clock:
+    with transaction.atomic():
+        clock = _locked_clock(sandbox)
+        clock.resume()
+        _after_clock_change(sandbox, clock)
+    return clock
+
+
+def clock_set_speed(*, sandbox: Sandbox, speed: float) -> Clock:
+    with transaction.atomic():
+        clock = _locked_clock(sandbox)
+        clock.set_speed(speed)
+        _after_clock_change(sandbox, clock)
+    return clock
+
+
+def clock_advance(*, sandbox: Sandbox, seconds: float) -> Clock:
+    """Move the sandbox's time forward and run the work that became due, before returning."""
+    with transaction.atomic():
+        clock = _locked_clock(sandbox)
+        clock.advance(seconds)
+        _after_clock_change(sandbox, clock)
+    run_due_work(sandbox, clock.now())
+    return clock
+
+
+def tick_all() -> int:
+    """Run due work for every sandbox on its own clock; returns how many sandboxes were visited."""
+    count = 0
+    for sandbox in Sandbox.objects.select_related("clock").iterator():
+        run_due_work(sandbox, sandbox.clock.now())
+        count += 1
+    return count
+
+
+__all__ = [
+    "DueTimer",
+    "clock_advance",
+    "clock_pause",
+    "clock_resume",
+    "clock_set_speed",
+    "default_sandbox",
+    "sandbox_create",
+    "sandbox_for_account",
+    "sandbox_reset",
+    "tick_all",
+]

@@ -1,0 +1,94 @@
+"""STS: who am I, and temporary credentials that work against the same sandbox.
+
+LIMITATIONS
+- AssumeRole does not check that the role exists or that its trust policy admits the caller
+  (IAM is not emulated yet); it only refuses roles of another account, since a sandbox never
+  reaches another sandbox.
+- Session policies, tags and MFA parameters are accepted and ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from typing import Any
+
+from playground.gateway.registry import Provider, register
+from playground.gateway.request import RequestContext
+from playground.sandboxes.models import AccessKey
+from services.sts.exceptions import AccessDenied, ValidationError
+
+ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
+
+
+def _unique_id(prefix: str, seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).hexdigest().upper()
+    return prefix + "".join(c for c in digest if c.isalnum())[:17]
+
+
+def _credentials(key: AccessKey, secret: str) -> dict[str, Any]:
+    return {
+        "AccessKeyId": key.access_key_id,
+        "SecretAccessKey": secret,
+        "SessionToken": key.session_token,
+        "Expiration": key.expires_at,
+    }
+
+
+def _duration(params: dict[str, Any], *, default: int, low: int, high: int) -> int:
+    seconds = int(params.get("DurationSeconds", default))
+    if not low <= seconds <= high:
+        raise ValidationError(
+            f"1 validation error detected: Value '{seconds}' at 'durationSeconds' failed to satisfy "
+            f"constraint: Member must have value {'less than or equal to ' + str(high) if seconds > high else 'greater than or equal to ' + str(low)}"
+        )
+    return seconds
+
+
+@register
+class StsProvider(Provider):
+    service = "sts"
+
+    def get_caller_identity(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        arn = ctx.principal_arn
+        if ":assumed-role/" in arn:
+            role, session = arn.split(":assumed-role/", 1)[1].split("/", 1)
+            user_id = f"{_unique_id('AROA', ctx.account_id + role)}:{session}"
+        else:
+            user_id = _unique_id("AIDA", arn)
+        return {"UserId": user_id, "Account": ctx.account_id, "Arn": arn}
+
+    def assume_role(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        match = ROLE_ARN.match(params["RoleArn"])
+        if not match:
+            raise ValidationError(f"{params['RoleArn']} is invalid")
+        account, role = match.groups()
+        if account != ctx.account_id:
+            raise AccessDenied(
+                f"User: {ctx.principal_arn} is not authorized to perform: sts:AssumeRole on resource: {params['RoleArn']}"
+            )
+        seconds = _duration(params, default=3600, low=900, high=43200)
+        session = params["RoleSessionName"]
+        arn = f"arn:aws:sts::{ctx.account_id}:assumed-role/{role}/{session}"
+        key, secret = AccessKey.issue(
+            sandbox=ctx.sandbox,
+            temporary=True,
+            principal_arn=arn,
+            expires_at=(ctx.now + dt.timedelta(seconds=seconds)).replace(microsecond=0),
+        )
+        return {
+            "Credentials": _credentials(key, secret),
+            "AssumedRoleUser": {"AssumedRoleId": f"{_unique_id('AROA', ctx.account_id + role)}:{session}", "Arn": arn},
+            "PackedPolicySize": 0,
+        }
+
+    def get_session_token(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        seconds = _duration(params, default=43200, low=900, high=129600)
+        key, secret = AccessKey.issue(
+            sandbox=ctx.sandbox,
+            temporary=True,
+            principal_arn=ctx.principal_arn,
+            expires_at=(ctx.now + dt.timedelta(seconds=seconds)).replace(microsecond=0),
+        )
+        return {"Credentials": _credentials(key, secret)}
