@@ -64,6 +64,10 @@ def handle(request: AwsRequest) -> HttpResponse:
         credential = read_credential(request)
         model = _service_model(credential.service, request)
         protocol = detect(model, request)
+        if request.oversized:
+            raise errors.RequestEntityTooLarge(
+                f"Request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes this server accepts."
+            )
         identity = _authenticate(request, credential)
         now = identity.sandbox.clock.now()
         operation = protocol.operation(model, request)

@@ -9,6 +9,7 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.http import HttpResponse as DjangoResponse
 
@@ -22,13 +23,18 @@ def aws_request_from_django(request: HttpRequest) -> AwsRequest:
     raw_path = scope.get("raw_path")
     raw = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else request.path
     headers = Headers(request.headers.items())
+    try:
+        body, oversized = request.body, False
+    except RequestDataTooBig:
+        body, oversized = b"", True
     return AwsRequest(
         method=request.method or "GET",
         path=request.path,
         raw_path=raw,
         query_string=request.META.get("QUERY_STRING", ""),
         headers=headers,
-        body=request.body,
+        body=body,
+        oversized=oversized,
         host=request.get_host() if "host" in headers else "localhost",
         scheme=request.scheme or "http",
         source_ip=request.META.get("REMOTE_ADDR", ""),

@@ -34,6 +34,8 @@ class AwsRequest:
     host: str
     scheme: str = "http"
     source_ip: str = ""
+    # The body was over the server's limit and was not read; the gateway answers 413.
+    oversized: bool = False
 
     @property
     def query(self) -> list[tuple[str, str]]:

@@ -1,0 +1,275 @@
+"""Fixtures for tests that meet Playground as users do: a real Daphne server (open and strict
+auth), a real Celery worker with beat, the real Redis, boto3 clients and the real `aws` CLI.
+
+The live servers share the test database with this process. Tests never flush it: each test makes
+its own sandbox (its own account), which is how a classroom keeps students apart too.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / "var" / "test-logs"
+VENV_BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    user = quote(s.get("USER") or "")
+    password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    env: dict[str, str]
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _server_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "playground.settings",
+            "DATABASE_URL": _database_url(),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def _start_server(name: str, env: dict[str, str]) -> Server:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    log_path = LOG_DIR / f"{name}.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} server exited: {log_path.read_text()[-3000:]}")
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).ok:
+                return Server(url, process, log_path, env)
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{name} server did not start: {log_path.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def channel_prefix() -> str:
+    """The Channels prefix this process publishes under; the servers use the same one.
+
+    `make test` gives each run a prefix (and Celery queue) of its own, so runs never cross on Redis.
+    """
+    from django.conf import settings
+
+    return str(settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"])
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup: Any, django_db_blocker: Any, channel_prefix: str) -> Iterator[Server]:
+    """Daphne in open auth mode (any key works), against the test database and the real Redis."""
+    with django_db_blocker.unblock():
+        env = _server_env(PLAYGROUND_AUTH_MODE="open", PLAYGROUND_CHANNEL_PREFIX=channel_prefix)
+    server = _start_server("daphne-open", env)
+    yield server
+    _stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def strict_server(django_db_setup: Any, django_db_blocker: Any, channel_prefix: str) -> Iterator[Server]:
+    """Daphne in strict auth mode: signatures verified against stored secrets."""
+    with django_db_blocker.unblock():
+        env = _server_env(
+            PLAYGROUND_AUTH_MODE="strict",
+            SECRET_KEY=secrets.token_urlsafe(40),
+            PLAYGROUND_CHANNEL_PREFIX=channel_prefix,
+        )
+    server = _start_server("daphne-strict", env)
+    yield server
+    _stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(live_server: Server) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker with beat, ticking every 0.2 s, on a queue of this run's own."""
+    from django.conf import settings
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    env = dict(live_server.env, PLAYGROUND_TICK_SECONDS="0.2", PLAYGROUND_CELERY_QUEUE=queue)
+    log = (LOG_DIR / "celery.log").open("wb")
+    process = subprocess.Popen(
+        [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "playground",
+            "worker",
+            "--beat",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "-Q",
+            queue,
+            "--schedule",
+            str(ROOT / "var" / f"celerybeat-{queue}"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    time.sleep(0.5)
+    if process.poll() is not None:
+        raise RuntimeError((LOG_DIR / "celery.log").read_text()[-3000:])
+    yield process
+    _stop(process)
+
+
+@dataclass
+class SandboxInfo:
+    id: int
+    account_id: str
+    access_key_id: str
+    secret_access_key: str
+    region: str
+
+
+@pytest.fixture
+def make_sandbox(django_db_blocker: Any, django_db_setup: Any) -> Callable[..., SandboxInfo]:
+    """Create a sandbox (own account, own key) committed to the test database."""
+
+    def make(name: str = "test", username: str | None = None) -> SandboxInfo:
+        from django.contrib.auth import get_user_model
+
+        from playground.sandboxes.services import sandbox_create
+
+        with django_db_blocker.unblock():
+            owner = None
+            if username:
+                owner = get_user_model().objects.create_user(username=username, password="pw-" + username)
+            sandbox, key, secret = sandbox_create(name=name, owner=owner)
+        return SandboxInfo(sandbox.pk, sandbox.account_id, key.access_key_id, secret, sandbox.default_region)
+
+    return make
+
+
+@pytest.fixture
+def sandbox(make_sandbox: Callable[..., SandboxInfo]) -> SandboxInfo:
+    return make_sandbox()
+
+
+@pytest.fixture
+def db_access(django_db_blocker: Any) -> Iterator[None]:
+    """Read and write the shared test database from the test itself (autocommit, no rollback)."""
+    with django_db_blocker.unblock():
+        yield
+
+
+NO_RETRY = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=60)
+
+
+@pytest.fixture
+def aws(live_server: Server, sandbox: SandboxInfo) -> Callable[..., Any]:
+    """aws("sqs") -> a boto3 client for the test's sandbox against the open-mode server."""
+
+    def client(service: str, *, info: SandboxInfo | None = None, server: Server | None = None, **kwargs: Any) -> Any:
+        who = info or sandbox
+        return boto3.client(
+            service,
+            endpoint_url=(server or live_server).url,
+            region_name=kwargs.pop("region_name", who.region),
+            aws_access_key_id=kwargs.pop("aws_access_key_id", who.access_key_id),
+            aws_secret_access_key=kwargs.pop("aws_secret_access_key", who.secret_access_key),
+            config=kwargs.pop("config", NO_RETRY),
+            **kwargs,
+        )
+
+    return client
+
+
+@pytest.fixture
+def aws_cli(live_server: Server, sandbox: SandboxInfo, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the real `aws` executable against the live server with the sandbox's keys."""
+    executable = shutil.which("aws", path=str(VENV_BIN)) or shutil.which("aws")
+    assert executable, "the aws CLI is not installed"
+
+    def run(*args: str, info: SandboxInfo | None = None, server: Server | None = None, check: bool = True,
+            cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        who = info or sandbox
+        cli_env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(tmp_path),
+            "AWS_ACCESS_KEY_ID": who.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": who.secret_access_key,
+            "AWS_DEFAULT_REGION": who.region,
+            "AWS_CONFIG_FILE": str(tmp_path / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+            "AWS_RETRY_MODE": "standard",
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_PAGER": "",
+        }
+        cli_env.update(env or {})
+        result = subprocess.run(
+            [executable, "--endpoint-url", (server or live_server).url, *args],
+            capture_output=True,
+            text=True,
+            env=cli_env,
+            cwd=cwd or tmp_path,
+            timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+        return result
+
+    return run

@@ -1,0 +1,161 @@
+"""STS and authentication against the live Daphne server, through boto3 and the aws CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import NO_RETRY, SandboxInfo, Server
+from tests.signing import signed_request
+
+pytestmark = pytest.mark.live
+
+
+def test_get_caller_identity_names_the_sandbox_account(aws: Any, sandbox: SandboxInfo) -> None:
+    identity = aws("sts").get_caller_identity()
+    assert identity["Account"] == sandbox.account_id
+    assert identity["Arn"] == f"arn:aws:iam::{sandbox.account_id}:user/playground"
+    assert identity["UserId"].startswith("AIDA")
+
+
+def test_the_aws_cli_prints_the_caller_identity(aws_cli: Any, sandbox: SandboxInfo) -> None:
+    result = aws_cli("sts", "get-caller-identity")
+    printed = json.loads(result.stdout)
+    assert printed["Account"] == sandbox.account_id
+    assert printed["Arn"].endswith(":user/playground")
+
+
+def test_open_mode_takes_a_twelve_digit_key_as_the_account(live_server: Server) -> None:
+    client = boto3.client(
+        "sts",
+        endpoint_url=live_server.url,
+        region_name="eu-west-1",
+        aws_access_key_id="123456789012",
+        aws_secret_access_key="anything",
+        config=NO_RETRY,
+    )
+    assert client.get_caller_identity()["Account"] == "123456789012"
+
+
+def test_open_mode_accepts_any_key(live_server: Server) -> None:
+    client = boto3.client(
+        "sts", endpoint_url=live_server.url, region_name="us-east-1",
+        aws_access_key_id="test", aws_secret_access_key="test", config=NO_RETRY,
+    )  # fmt: skip
+    assert len(client.get_caller_identity()["Account"]) == 12
+
+
+def test_strict_mode_accepts_the_sandbox_key(aws: Any, strict_server: Server, sandbox: SandboxInfo) -> None:
+    assert aws("sts", server=strict_server).get_caller_identity()["Account"] == sandbox.account_id
+
+
+def test_strict_mode_cli(aws_cli: Any, strict_server: Server, sandbox: SandboxInfo) -> None:
+    result = aws_cli("sts", "get-caller-identity", server=strict_server)
+    assert json.loads(result.stdout)["Account"] == sandbox.account_id
+
+
+def test_strict_mode_refuses_a_wrong_secret(aws: Any, strict_server: Server) -> None:
+    with pytest.raises(ClientError) as caught:
+        aws("sts", server=strict_server, aws_secret_access_key="x" * 40).get_caller_identity()
+    error = caught.value.response
+    assert error["Error"]["Code"] == "SignatureDoesNotMatch"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "signature we calculated does not match" in error["Error"]["Message"]
+
+
+def test_strict_mode_refuses_an_unknown_key(aws: Any, strict_server: Server) -> None:
+    with pytest.raises(ClientError) as caught:
+        aws("sts", server=strict_server, aws_access_key_id="AKIAUNKNOWNUNKNOWN00").get_caller_identity()
+    assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_strict_mode_names_an_unknown_key_as_json_services_do(aws: Any, strict_server: Server) -> None:
+    with pytest.raises(ClientError) as caught:
+        aws("kms", server=strict_server, aws_access_key_id="AKIAUNKNOWNUNKNOWN00").list_keys()
+    assert caught.value.response["Error"]["Code"] == "UnrecognizedClientException"
+
+
+def test_strict_mode_cli_reports_a_wrong_secret(aws_cli: Any, strict_server: Server, sandbox: SandboxInfo) -> None:
+    result = aws_cli(
+        "sts", "get-caller-identity", server=strict_server, check=False,
+        env={"AWS_SECRET_ACCESS_KEY": "wrong" * 8},
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "SignatureDoesNotMatch" in result.stderr
+
+
+def test_strict_mode_refuses_a_request_signed_twenty_minutes_ago(strict_server: Server, sandbox: SandboxInfo) -> None:
+    response = signed_request(
+        strict_server.url + "/",
+        service="sts",
+        access_key_id=sandbox.access_key_id,
+        secret_access_key=sandbox.secret_access_key,
+        body=b"Action=GetCallerIdentity&Version=2011-06-15",
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20),
+    )
+    assert response.status_code == 403
+    assert b"<Code>SignatureDoesNotMatch</Code>" in response.content
+    assert b"Signature expired" in response.content
+
+
+def test_assumed_role_credentials_work_and_name_the_role(aws: Any, strict_server: Server, sandbox: SandboxInfo) -> None:
+    sts = aws("sts", server=strict_server)
+    assumed = sts.assume_role(RoleArn=f"arn:aws:iam::{sandbox.account_id}:role/Lab", RoleSessionName="s1")
+    creds = assumed["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA")
+    role_client = boto3.client(
+        "sts",
+        endpoint_url=strict_server.url,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        config=NO_RETRY,
+    )
+    identity = role_client.get_caller_identity()
+    assert identity["Account"] == sandbox.account_id
+    assert identity["Arn"] == f"arn:aws:sts::{sandbox.account_id}:assumed-role/Lab/s1"
+
+
+def test_assumed_role_credentials_expire_on_the_sandbox_clock(
+    aws: Any, strict_server: Server, sandbox: SandboxInfo, db_access: None
+) -> None:
+    from playground.sandboxes.models import Sandbox
+    from playground.sandboxes.services import clock_advance
+
+    creds = aws("sts", server=strict_server).assume_role(
+        RoleArn=f"arn:aws:iam::{sandbox.account_id}:role/Lab", RoleSessionName="short", DurationSeconds=900
+    )["Credentials"]
+    client = boto3.client(
+        "sts", endpoint_url=strict_server.url, region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"], config=NO_RETRY,
+    )  # fmt: skip
+    client.get_caller_identity()
+    clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=901)
+    with pytest.raises(ClientError) as caught:
+        client.get_caller_identity()
+    assert caught.value.response["Error"]["Code"] == "ExpiredToken"
+
+
+def test_assuming_a_role_of_another_account_is_denied(aws: Any) -> None:
+    with pytest.raises(ClientError) as caught:
+        aws("sts").assume_role(RoleArn="arn:aws:iam::999999999999:role/Other", RoleSessionName="x")
+    assert caught.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_get_session_token_returns_working_keys(aws: Any, strict_server: Server, sandbox: SandboxInfo) -> None:
+    creds = aws("sts", server=strict_server).get_session_token()["Credentials"]
+    client = boto3.client(
+        "sts", endpoint_url=strict_server.url, region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"], config=NO_RETRY,
+    )  # fmt: skip
+    assert client.get_caller_identity()["Account"] == sandbox.account_id

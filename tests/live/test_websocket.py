@@ -1,0 +1,76 @@
+"""The sandbox WebSocket against the live server: api-call events arrive, other users are refused."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+import requests
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from tests.conftest import SandboxInfo, Server
+
+pytestmark = pytest.mark.live
+
+
+def login(server: Server, username: str, password: str) -> str:
+    """Sign in through the login form as a browser does; returns the session cookie."""
+    session = requests.Session()
+    session.get(f"{server.url}/login/", timeout=10)
+    response = session.post(
+        f"{server.url}/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        headers={"Referer": f"{server.url}/login/"},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, response.text[:500]
+    return session.cookies["sessionid"]
+
+
+def open_socket(server: Server, sandbox_id: int, cookie: str) -> Any:
+    ws_url = server.url.replace("http://", "ws://") + f"/ws/sandboxes/{sandbox_id}/"
+    return connect(ws_url, additional_headers={"Cookie": f"sessionid={cookie}", "Origin": server.url}, open_timeout=10)
+
+
+def receive_until(socket: Any, predicate: Any, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        event = json.loads(socket.recv(timeout=left))
+        if predicate(event):
+            return event
+    raise AssertionError("no matching event")
+
+
+def test_api_call_event_arrives_within_a_second(live_server: Server, make_sandbox: Any, aws: Any) -> None:
+    mine: SandboxInfo = make_sandbox(username="ws-owner")
+    cookie = login(live_server, "ws-owner", "pw-ws-owner")
+    with open_socket(live_server, mine.id, cookie) as socket:
+        assert json.loads(socket.recv(timeout=5))["type"] == "hello"
+        started = time.monotonic()
+        aws("sts", info=mine).get_caller_identity()
+        event = receive_until(socket, lambda e: e["type"] == "api.call", timeout=1.0)
+        elapsed = time.monotonic() - started
+    assert event["service"] == "sts"
+    assert event["operation"] == "GetCallerIdentity"
+    assert event["sandbox"] == mine.account_id
+    assert event["access_key_id"] == mine.access_key_id
+    assert event["error_code"] == ""
+    assert elapsed < 1.0
+
+
+def test_another_users_sandbox_is_refused(live_server: Server, make_sandbox: Any) -> None:
+    theirs: SandboxInfo = make_sandbox(username="ws-other")
+    make_sandbox(username="ws-intruder")
+    cookie = login(live_server, "ws-intruder", "pw-ws-intruder")
+    with pytest.raises((InvalidStatus, ConnectionError, Exception)) as caught, open_socket(live_server, theirs.id, cookie) as socket:
+        socket.recv(timeout=5)
+    assert not isinstance(caught.value, AssertionError)
+
+
+def test_anonymous_socket_is_refused(live_server: Server, sandbox: SandboxInfo) -> None:
+    with pytest.raises(Exception), open_socket(live_server, sandbox.id, "not-a-session") as socket:  # noqa: B017, PT011
+        socket.recv(timeout=5)

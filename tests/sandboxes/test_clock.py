@@ -1,0 +1,95 @@
+"""The sandbox clock: advance, speed and pause, and due work that runs when the clock passes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from playground.sandboxes import duework
+from playground.sandboxes.models import Clock, DueTimer
+from playground.sandboxes.services import clock_advance, clock_pause, clock_resume, clock_set_speed, sandbox_create, tick_all
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def box() -> Any:
+    sandbox, _, _ = sandbox_create(name="clock")
+    return sandbox
+
+
+def test_advance_moves_now_by_exactly_that_many_seconds(box: Any) -> None:
+    clock_pause(sandbox=box)
+    before = Clock.objects.get(sandbox=box).now()
+    clock_advance(sandbox=box, seconds=90)
+    assert Clock.objects.get(sandbox=box).now() - before == dt.timedelta(seconds=90)
+
+
+def test_speed_ten_runs_ten_times_faster_than_the_wall(box: Any) -> None:
+    clock = clock_set_speed(sandbox=box, speed=10)
+    wall = clock.wall_base
+    assert clock.now(wall + dt.timedelta(seconds=3)) - clock.now(wall) == dt.timedelta(seconds=30)
+
+
+def test_pause_freezes_time_and_resume_continues_without_a_jump(box: Any) -> None:
+    clock = clock_pause(sandbox=box)
+    frozen = clock.now()
+    assert clock.now(clock.wall_base + dt.timedelta(hours=1)) == frozen
+    clock = clock_resume(sandbox=box)
+    assert clock.now(clock.wall_base) == frozen
+
+
+def test_speed_change_keeps_the_current_time(box: Any) -> None:
+    clock = Clock.objects.get(sandbox=box)
+    before = clock.now()
+    clock.set_speed(60)
+    after = clock.now(clock.wall_base)
+    assert dt.timedelta(0) <= after - before < dt.timedelta(seconds=1)
+    assert clock.speed == 60
+
+
+def test_the_clock_refuses_going_backwards_and_silly_speeds(box: Any) -> None:
+    clock = Clock.objects.get(sandbox=box)
+    with pytest.raises(ValueError, match="forward"):
+        clock.advance(-1)
+    with pytest.raises(ValueError, match="speed"):
+        clock.set_speed(0)
+
+
+ran: list[dict[str, Any]] = []
+
+
+@duework.timer_handler("test.remember")
+def _remember(sandbox: Any, now: dt.datetime, payload: dict[str, Any]) -> None:
+    ran.append({"account": sandbox.account_id, "now": now, **payload})
+
+
+def test_due_work_runs_when_advance_passes_its_time(box: Any) -> None:
+    ran.clear()
+    clock_pause(sandbox=box)
+    start = Clock.objects.get(sandbox=box).now()
+    duework.schedule_timer(sandbox=box, due_at=start + dt.timedelta(minutes=5), kind="test.remember", payload={"n": 1})
+    clock_advance(sandbox=box, seconds=299)
+    assert ran == []
+    clock_advance(sandbox=box, seconds=1)
+    assert [entry["n"] for entry in ran] == [1]
+    assert ran[0]["now"] >= start + dt.timedelta(minutes=5)
+    assert not DueTimer.objects.filter(sandbox=box).exists()
+
+
+def test_due_work_runs_on_the_tick_once_its_time_has_come(box: Any) -> None:
+    ran.clear()
+    now = Clock.objects.get(sandbox=box).now()
+    duework.schedule_timer(sandbox=box, due_at=now - dt.timedelta(seconds=1), kind="test.remember", payload={"n": 2})
+    duework.schedule_timer(sandbox=box, due_at=now + dt.timedelta(days=1), kind="test.remember", payload={"n": 3})
+    tick_all()
+    assert [entry["n"] for entry in ran] == [2]
+    tick_all()
+    assert [entry["n"] for entry in ran] == [2], "a timer runs once"
+
+
+def test_scheduling_an_unknown_kind_is_refused(box: Any) -> None:
+    with pytest.raises(LookupError):
+        duework.schedule_timer(sandbox=box, due_at=dt.datetime.now(dt.UTC), kind="nobody.handles", payload={})
