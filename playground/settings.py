@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "playground.web",
     "services.sts",
 ]
+# More apps to load (plugins; the test suite loads a helper app into its servers this way).
+INSTALLED_APPS += env_list("PLAYGROUND_EXTRA_APPS", [])
 
 MIDDLEWARE = [
     "playground.gateway.middleware.AwsGatewayMiddleware",

@@ -30,6 +30,18 @@ LOG_DIR = ROOT / "var" / "test-logs"
 VENV_BIN = Path(sys.executable).parent
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> Iterator[None]:
+    """The test database, always: the live servers use it even when no test asks for `db`."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -66,6 +78,7 @@ def _server_env(**extra: str) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "playground.settings",
             "DATABASE_URL": _database_url(),
             "PYTHONUNBUFFERED": "1",
+            "PLAYGROUND_EXTRA_APPS": "tests.support",
         }
     )
     env.update(extra)
@@ -119,7 +132,7 @@ def channel_prefix() -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(django_db_setup: Any, django_db_blocker: Any, channel_prefix: str) -> Iterator[Server]:
+def daphne(django_db_setup: Any, django_db_blocker: Any, channel_prefix: str) -> Iterator[Server]:
     """Daphne in open auth mode (any key works), against the test database and the real Redis."""
     with django_db_blocker.unblock():
         env = _server_env(PLAYGROUND_AUTH_MODE="open", PLAYGROUND_CHANNEL_PREFIX=channel_prefix)
@@ -143,12 +156,12 @@ def strict_server(django_db_setup: Any, django_db_blocker: Any, channel_prefix: 
 
 
 @pytest.fixture(scope="session")
-def celery_worker(live_server: Server) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker(daphne: Server) -> Iterator[subprocess.Popen[bytes]]:
     """A real Celery worker with beat, ticking every 0.2 s, on a queue of this run's own."""
     from django.conf import settings
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    env = dict(live_server.env, PLAYGROUND_TICK_SECONDS="0.2", PLAYGROUND_CELERY_QUEUE=queue)
+    env = dict(daphne.env, PLAYGROUND_TICK_SECONDS="0.2", PLAYGROUND_CELERY_QUEUE=queue)
     log = (LOG_DIR / "celery.log").open("wb")
     process = subprocess.Popen(
         [
@@ -220,14 +233,14 @@ NO_RETRY = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_tim
 
 
 @pytest.fixture
-def aws(live_server: Server, sandbox: SandboxInfo) -> Callable[..., Any]:
+def aws(daphne: Server, sandbox: SandboxInfo) -> Callable[..., Any]:
     """aws("sqs") -> a boto3 client for the test's sandbox against the open-mode server."""
 
     def client(service: str, *, info: SandboxInfo | None = None, server: Server | None = None, **kwargs: Any) -> Any:
         who = info or sandbox
         return boto3.client(
             service,
-            endpoint_url=(server or live_server).url,
+            endpoint_url=(server or daphne).url,
             region_name=kwargs.pop("region_name", who.region),
             aws_access_key_id=kwargs.pop("aws_access_key_id", who.access_key_id),
             aws_secret_access_key=kwargs.pop("aws_secret_access_key", who.secret_access_key),
@@ -239,7 +252,7 @@ def aws(live_server: Server, sandbox: SandboxInfo) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def aws_cli(live_server: Server, sandbox: SandboxInfo, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+def aws_cli(daphne: Server, sandbox: SandboxInfo, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the real `aws` executable against the live server with the sandbox's keys."""
     executable = shutil.which("aws", path=str(VENV_BIN)) or shutil.which("aws")
     assert executable, "the aws CLI is not installed"
@@ -261,7 +274,7 @@ def aws_cli(live_server: Server, sandbox: SandboxInfo, tmp_path: Path) -> Callab
         }
         cli_env.update(env or {})
         result = subprocess.run(
-            [executable, "--endpoint-url", (server or live_server).url, *args],
+            [executable, "--endpoint-url", (server or daphne).url, *args],
             capture_output=True,
             text=True,
             env=cli_env,
