@@ -30,10 +30,10 @@ def test_the_aws_cli_prints_the_caller_identity(aws_cli: Any, sandbox: SandboxIn
     assert printed["Arn"].endswith(":user/playground")
 
 
-def test_open_mode_takes_a_twelve_digit_key_as_the_account(live_server: Server) -> None:
+def test_open_mode_takes_a_twelve_digit_key_as_the_account(daphne: Server) -> None:
     client = boto3.client(
         "sts",
-        endpoint_url=live_server.url,
+        endpoint_url=daphne.url,
         region_name="eu-west-1",
         aws_access_key_id="123456789012",
         aws_secret_access_key="anything",
@@ -42,9 +42,9 @@ def test_open_mode_takes_a_twelve_digit_key_as_the_account(live_server: Server) 
     assert client.get_caller_identity()["Account"] == "123456789012"
 
 
-def test_open_mode_accepts_any_key(live_server: Server) -> None:
+def test_open_mode_accepts_any_key(daphne: Server) -> None:
     client = boto3.client(
-        "sts", endpoint_url=live_server.url, region_name="us-east-1",
+        "sts", endpoint_url=daphne.url, region_name="us-east-1",
         aws_access_key_id="test", aws_secret_access_key="test", config=NO_RETRY,
     )  # fmt: skip
     assert len(client.get_caller_identity()["Account"]) == 12
@@ -147,7 +147,7 @@ def test_assumed_role_credentials_expire_on_the_sandbox_clock(
 
 def test_assuming_a_role_of_another_account_is_denied(aws: Any) -> None:
     with pytest.raises(ClientError) as caught:
-        aws("sts").assume_role(RoleArn="arn:aws:iam::999999999999:role/Other", RoleSessionName="x")
+        aws("sts").assume_role(RoleArn="arn:aws:iam::999999999999:role/Other", RoleSessionName="xy")
     assert caught.value.response["Error"]["Code"] == "AccessDenied"
 
 
