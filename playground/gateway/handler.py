@@ -102,7 +102,7 @@ def handle(request: AwsRequest) -> HttpResponse:
         LOG.exception("unexpected error in %s", _label(model, operation))
         error = errors.InternalFailure("We encountered an internal error. Please try again.")
     if error is not None:
-        response = _error_response(error, model, protocol, operation, request_id)
+        response = _error_response(error, request, model, protocol, operation, request_id)
     if identity is not None:
         _record(
             request=request,
@@ -209,18 +209,43 @@ def _auth_error(problem: AuthProblem, protocol: Protocol | None) -> AwsError:
     return AwsError(message, code=code, status=status)
 
 
+# For a request naming a service Playground does not know: a service model that speaks the wire
+# protocol the request itself speaks, so that the SDK which sent it can read the error.
+_PROTOCOL_EXEMPLARS = {
+    "json": "kms",
+    "smithy-rpc-v2-cbor": "cloudwatch",
+    "query": "sts",
+    "rest-xml": "s3",
+    "rest-json": "lambda",
+}
+
+
+def _fallback_protocol(request: AwsRequest) -> tuple[ServiceModel, Protocol]:
+    headers = request.headers
+    ctype = request.content_type
+    if headers.get("smithy-protocol") == "rpc-v2-cbor":
+        name = "smithy-rpc-v2-cbor"
+    elif "x-amz-target" in headers or ctype.startswith("application/x-amz-json"):
+        name = "json"
+    elif ctype == "application/x-www-form-urlencoded" or "Action=" in request.query_string:
+        name = "query"
+    elif "x-amz-content-sha256" in headers:
+        name = "rest-xml"
+    else:
+        name = "rest-json"
+    return service_model(_PROTOCOL_EXEMPLARS[name]), get_protocol(name)
+
+
 def _error_response(
     error: AwsError,
+    request: AwsRequest,
     model: ServiceModel | None,
     protocol: Protocol | None,
     operation: OperationModel | None,
     request_id: str,
 ) -> HttpResponse:
     if model is None or protocol is None:
-        # The request named no service we know: answer in the query protocol's XML, as AWS's
-        # front end does for requests it cannot route.
-        model = service_model("sts")
-        protocol = get_protocol("query")
+        model, protocol = _fallback_protocol(request)
     try:
         return protocol.serialize_error(model, operation, error, request_id=request_id)
     except Exception:

@@ -1,0 +1,159 @@
+"""Malformed and unsupported requests against the live server: AWS-shaped 4xx errors (501 for
+what is not emulated yet), never a 500, never a traceback, in every protocol."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import NO_RETRY, SandboxInfo, Server
+from tests.signing import signed_request
+
+pytestmark = pytest.mark.live
+
+JSON_11 = "application/x-amz-json-1.1"
+
+
+def send(server: Server, info: SandboxInfo, service: str, body: bytes, headers: dict[str, str], path: str = "/",
+         method: str = "POST") -> Any:
+    return signed_request(
+        server.url + path, service=service, access_key_id=info.access_key_id,
+        secret_access_key=info.secret_access_key, body=body, headers=headers, method=method,
+    )  # fmt: skip
+
+
+def assert_clean(response: Any, status: int) -> None:
+    assert response.status_code == status, response.text[:500]
+    assert b"Traceback" not in response.content
+
+
+def test_bad_json_is_a_serialization_exception(daphne: Server, sandbox: SandboxInfo) -> None:
+    response = send(daphne, sandbox, "kms", b'{"KeyId": ', {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.DescribeKey"})
+    assert_clean(response, 400)
+    assert response.json()["__type"].endswith("SerializationException")
+
+
+def test_wrong_json_types_are_refused(daphne: Server, sandbox: SandboxInfo) -> None:
+    response = send(daphne, sandbox, "kms", b'{"Limit": "ten"}', {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.ListKeys"})
+    assert_clean(response, 400)
+
+
+def test_a_json_body_that_is_not_an_object_is_refused(daphne: Server, sandbox: SandboxInfo) -> None:
+    response = send(daphne, sandbox, "kms", b"[1, 2]", {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.ListKeys"})
+    assert_clean(response, 400)
+
+
+def test_unknown_json_target_is_an_unknown_operation(daphne: Server, sandbox: SandboxInfo) -> None:
+    response = send(daphne, sandbox, "kms", b"{}", {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.Nope"})
+    assert_clean(response, 400)
+    assert "UnknownOperation" in response.json()["__type"]
+
+
+def test_missing_required_parameter_is_a_validation_error(aws: Any) -> None:
+    from botocore.config import Config
+
+    unchecked = NO_RETRY.merge(Config(parameter_validation=False))
+    with pytest.raises(ClientError) as caught:
+        aws("sts", config=unchecked).assume_role(RoleArn="arn:aws:iam::123456789012:role/x")
+    error = caught.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Error"]["Code"] == "ValidationError"
+    assert "roleSessionName" in error["Error"]["Message"]
+
+
+def test_bad_xml_body_is_refused(daphne: Server, sandbox: SandboxInfo) -> None:
+    response = send(daphne, sandbox, "s3", b"<Tagging><TagSet><Tag>", {"Content-Type": "application/xml"},
+                    path="/bucket?tagging", method="PUT")  # fmt: skip
+    assert_clean(response, 400)
+    assert b"<Code>" in response.content
+
+
+def test_bad_cbor_body_is_refused(daphne: Server, sandbox: SandboxInfo) -> None:
+    response = send(
+        daphne, sandbox, "monitoring", b"\xff\x00\x9f garbage",
+        {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor", "Accept": "application/cbor"},
+        path="/service/GraniteServiceVersion20100801/operation/ListMetrics",
+    )  # fmt: skip
+    assert_clean(response, 400)
+
+
+def test_bad_query_parameter_type_is_refused(daphne: Server, sandbox: SandboxInfo) -> None:
+    body = b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fx&RoleSessionName=ab&DurationSeconds=lots"
+    response = send(daphne, sandbox, "sts", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert_clean(response, 400)
+    assert b"<ErrorResponse" in response.content
+
+
+def test_unknown_query_action_is_invalid_action(daphne: Server, sandbox: SandboxInfo) -> None:
+    response = send(daphne, sandbox, "sts", b"Action=BecomeRoot&Version=2011-06-15",
+                    {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert_clean(response, 400)
+    assert b"<Code>InvalidAction</Code>" in response.content
+
+
+def test_an_oversized_body_is_refused_before_reading_it(daphne: Server, sandbox: SandboxInfo) -> None:
+    body = b"{" + b" " * (17 * 1024 * 1024) + b"}"
+    response = send(daphne, sandbox, "kms", body, {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.ListKeys"})
+    assert_clean(response, 413)
+
+
+def test_an_operation_not_emulated_yet_says_so(aws: Any) -> None:
+    with pytest.raises(ClientError) as caught:
+        aws("sts").decode_authorization_message(EncodedMessage="abc")
+    error = caught.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert error["Error"]["Code"] == "NotImplemented"
+    assert "sts:DecodeAuthorizationMessage" in error["Error"]["Message"]
+
+
+def test_a_service_not_emulated_says_so(daphne: Server, sandbox: SandboxInfo) -> None:
+    client = boto3.client(
+        "dynamodb", endpoint_url=daphne.url, region_name="us-east-1",
+        aws_access_key_id=sandbox.access_key_id, aws_secret_access_key=sandbox.secret_access_key, config=NO_RETRY,
+    )  # fmt: skip
+    with pytest.raises(ClientError) as caught:
+        client.list_tables()
+    assert caught.value.response["Error"]["Code"] == "NotImplemented"
+    assert "dynamodb" in caught.value.response["Error"]["Message"]
+
+
+def test_the_cli_reports_an_operation_not_emulated(aws_cli: Any) -> None:
+    result = aws_cli("kinesis", "list-streams", check=False)
+    assert result.returncode != 0
+    assert "NotImplemented" in result.stderr
+    assert "kinesis:ListStreams" in result.stderr
+
+
+def test_a_truncated_authorization_header_is_an_incomplete_signature(daphne: Server) -> None:
+    import requests
+
+    response = requests.post(
+        daphne.url + "/",
+        data=b"Action=GetCallerIdentity&Version=2011-06-15",
+        headers={"Authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101", "Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    assert_clean(response, 400)
+    assert b"IncompleteSignature" in response.content
+
+
+def test_the_server_logged_no_traceback_for_any_of_this(daphne: Server) -> None:
+    assert "Traceback" not in daphne.log_text()
+
+
+def test_api_calls_are_recorded_without_secrets(aws: Any, sandbox: SandboxInfo, db_access: None) -> None:
+    from playground.gateway.models import ApiCall
+
+    aws("sts").assume_role(RoleArn=f"arn:aws:iam::{sandbox.account_id}:role/Rec", RoleSessionName="rec")
+    call = ApiCall.objects.filter(sandbox__account_id=sandbox.account_id, operation="AssumeRole").get()
+    assert call.service == "sts"
+    assert call.params == {"RoleArn": f"arn:aws:iam::{sandbox.account_id}:role/Rec", "RoleSessionName": "rec"}
+    assert call.access_key_id == sandbox.access_key_id
+    assert call.user_agent.startswith("Boto3/")
+    assert call.error_code == ""
+    assert call.http_status == 200
+    assert json.dumps(call.params).find("SecretAccessKey") == -1
