@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
-django_asgi_app = get_asgi_application()
+# Static files are served by the same process: a classroom instance needs no separate web server
+# (and no CDN). Behind a proxy in a larger deployment, the proxy can serve var/staticfiles instead.
+django_asgi_app = ASGIStaticFilesHandler(get_asgi_application())
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
