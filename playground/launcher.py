@@ -120,7 +120,9 @@ def run() -> int:
         port = int(os.environ.get("PORT", "8000"))
         bind = os.environ.get("BIND", "127.0.0.1")
         processes.append(
-            subprocess.Popen([str(BIN / "daphne"), "-b", bind, "-p", str(port), "playground.asgi:application"], cwd=ROOT)
+            subprocess.Popen(
+                [str(BIN / "daphne"), "-b", bind, "-p", str(port), "playground.asgi:application"], cwd=ROOT
+            )
         )
         processes.append(
             subprocess.Popen(

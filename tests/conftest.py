@@ -36,7 +36,7 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
     from django.test.utils import setup_databases, teardown_databases
 
     with django_db_blocker.unblock():
-        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default": {}})
     yield
     with django_db_blocker.unblock():
         teardown_databases(config, verbosity=0)
@@ -128,7 +128,8 @@ def channel_prefix() -> str:
     """
     from django.conf import settings
 
-    return str(settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"])
+    layers: dict[str, Any] = settings.CHANNEL_LAYERS
+    return str(layers["default"]["CONFIG"]["prefix"])
 
 
 @pytest.fixture(scope="session")
@@ -257,8 +258,14 @@ def aws_cli(daphne: Server, sandbox: SandboxInfo, tmp_path: Path) -> Callable[..
     executable = shutil.which("aws", path=str(VENV_BIN)) or shutil.which("aws")
     assert executable, "the aws CLI is not installed"
 
-    def run(*args: str, info: SandboxInfo | None = None, server: Server | None = None, check: bool = True,
-            cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str,
+        info: SandboxInfo | None = None,
+        server: Server | None = None,
+        check: bool = True,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         who = info or sandbox
         cli_env = {
             "PATH": os.environ.get("PATH", ""),

@@ -82,7 +82,9 @@ def read_credential(request: AwsRequest) -> Credential:
         except ValueError:
             raise AuthProblem("incomplete", "X-Amz-Expires must be a number of seconds") from None
         if not (scope and signed and signature):
-            raise AuthProblem("incomplete", "Presigned URL requires X-Amz-Credential, X-Amz-SignedHeaders and X-Amz-Signature")
+            raise AuthProblem(
+                "incomplete", "Presigned URL requires X-Amz-Credential, X-Amz-SignedHeaders and X-Amz-Signature"
+            )
     parts = scope.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request":
         raise AuthProblem(
@@ -117,7 +119,9 @@ def check_time(credential: Credential, wall: dt.datetime) -> None:
         if credential.expires is not None and wall > signed_at + dt.timedelta(seconds=credential.expires):
             raise AuthProblem("expired", "Request has expired")
         if signed_at - wall > MAX_SKEW:
-            raise AuthProblem("skewed", f"Signature not yet current: {credential.timestamp} is still later than {stamp}")
+            raise AuthProblem(
+                "skewed", f"Signature not yet current: {credential.timestamp} is still later than {stamp}"
+            )
         return
     if wall - signed_at > MAX_SKEW:
         earliest = (wall - MAX_SKEW).strftime(SIGV4_TIMESTAMP)

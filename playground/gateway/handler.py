@@ -38,7 +38,7 @@ from playground.sandboxes.services import default_sandbox, sandbox_for_account
 
 LOG = logging.getLogger(__name__)
 
-INVALID_TOKEN = "The security token included in the request is invalid."
+INVALID_TOKEN = "The security token included in the request is invalid."  # noqa: S105  (a message)
 
 
 @dataclass
@@ -76,9 +76,7 @@ def handle(request: AwsRequest) -> HttpResponse:
         provider = provider_for(model.service_name)
         method = provider.handler(operation.name) if provider else None
         if method is None:
-            raise errors.NotEmulated(
-                f"Playground does not emulate {model.service_name}:{operation.name} yet."
-            )
+            raise errors.NotEmulated(f"Playground does not emulate {model.service_name}:{operation.name} yet.")
         ctx = RequestContext(
             sandbox=identity.sandbox,
             region=credential.region,

@@ -27,7 +27,9 @@ PAYLOAD_MEMBERS = frozenset(
         "message",
     }
 )
-SECRET_MEMBERS = frozenset({"SecretAccessKey", "SessionToken", "Password", "MasterUserPassword", "Token", "AuthenticationToken"})
+SECRET_MEMBERS = frozenset(
+    {"SecretAccessKey", "SessionToken", "Password", "MasterUserPassword", "Token", "AuthenticationToken"}
+)
 
 
 def redact(params: dict[str, Any], shape: Shape | None) -> dict[str, Any]:

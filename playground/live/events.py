@@ -52,12 +52,16 @@ RESOURCE_CREATED = event_type(
 RESOURCE_CHANGED = event_type(
     "resource.changed", ("service", "resource_type", "arn", "name", "attributes"), "A resource's attributes changed."
 )
-RESOURCE_DELETED = event_type("resource.deleted", ("service", "resource_type", "arn", "name"), "A resource was deleted.")
+RESOURCE_DELETED = event_type(
+    "resource.deleted", ("service", "resource_type", "arn", "name"), "A resource was deleted."
+)
 FLOW = event_type(
     "flow",
     ("service", "kind", "source", "target", "item_id", "detail"),
     "Something moved from node `source` to node `target` (ARNs): a message delivered, filtered, "
     "dead-lettered, back to visible... `kind` names what happened; `detail` is a small dict.",
 )
-CLOCK_CHANGED = event_type("clock.changed", ("now", "speed", "paused"), "The sandbox clock was paused, resumed, sped up or advanced.")
+CLOCK_CHANGED = event_type(
+    "clock.changed", ("now", "speed", "paused"), "The sandbox clock was paused, resumed, sped up or advanced."
+)
 SANDBOX_RESET = event_type("sandbox.reset", (), "Every resource of the sandbox was deleted.")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 
 _KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"  # noqa: S105
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +141,9 @@ class Clock(models.Model):
 
     MAX_SPEED = 3600.0
 
+    def __str__(self) -> str:
+        return f"{self.now().isoformat()} x{self.speed:g}{' (paused)' if self.paused else ''}"
+
     def now(self, wall: dt.datetime | None = None) -> dt.datetime:
         if self.paused:
             return self.base_time
@@ -190,3 +193,6 @@ class DueTimer(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["sandbox", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.due_at.isoformat()}"

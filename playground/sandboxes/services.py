@@ -67,9 +67,7 @@ def service_state_models() -> list[type[models.Model]]:
     for model in apps.get_models():
         if model in _PLATFORM_MODELS or model is Sandbox:
             continue
-        if any(
-            isinstance(field, models.ForeignKey) and field.related_model is Sandbox for field in model._meta.fields
-        ):
+        if any(isinstance(field, models.ForeignKey) and field.related_model is Sandbox for field in model._meta.fields):
             found.append(model)
     return found
 
@@ -84,7 +82,9 @@ def sandbox_reset(*, sandbox: Sandbox) -> None:
 
 def _after_clock_change(sandbox: Sandbox, clock: Clock) -> None:
     now = clock.now()
-    publish(sandbox, CLOCK_CHANGED.name, at=now.isoformat(), now=now.isoformat(), speed=clock.speed, paused=clock.paused)
+    publish(
+        sandbox, CLOCK_CHANGED.name, at=now.isoformat(), now=now.isoformat(), speed=clock.speed, paused=clock.paused
+    )
 
 
 def _locked_clock(sandbox: Sandbox) -> Clock:

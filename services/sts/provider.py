@@ -39,9 +39,10 @@ def _credentials(key: AccessKey, secret: str) -> dict[str, Any]:
 def _duration(params: dict[str, Any], *, default: int, low: int, high: int) -> int:
     seconds = int(params.get("DurationSeconds", default))
     if not low <= seconds <= high:
+        bound = f"less than or equal to {high}" if seconds > high else f"greater than or equal to {low}"
         raise ValidationError(
             f"1 validation error detected: Value '{seconds}' at 'durationSeconds' failed to satisfy "
-            f"constraint: Member must have value {'less than or equal to ' + str(high) if seconds > high else 'greater than or equal to ' + str(low)}"
+            f"constraint: Member must have value {bound}"
         )
     return seconds
 
@@ -66,7 +67,8 @@ class StsProvider(Provider):
         account, role = match.groups()
         if account != ctx.account_id:
             raise AccessDenied(
-                f"User: {ctx.principal_arn} is not authorized to perform: sts:AssumeRole on resource: {params['RoleArn']}"
+                f"User: {ctx.principal_arn} is not authorized to perform: sts:AssumeRole "
+                f"on resource: {params['RoleArn']}"
             )
         seconds = _duration(params, default=3600, low=900, high=43200)
         session = params["RoleSessionName"]
@@ -79,7 +81,10 @@ class StsProvider(Provider):
         )
         return {
             "Credentials": _credentials(key, secret),
-            "AssumedRoleUser": {"AssumedRoleId": f"{_unique_id('AROA', ctx.account_id + role)}:{session}", "Arn": arn},
+            "AssumedRoleUser": {
+                "AssumedRoleId": f"{_unique_id('AROA', ctx.account_id + role)}:{session}",
+                "Arn": arn,
+            },
             "PackedPolicySize": 0,
         }
 

@@ -18,8 +18,15 @@ pytestmark = pytest.mark.live
 JSON_11 = "application/x-amz-json-1.1"
 
 
-def send(server: Server, info: SandboxInfo, service: str, body: bytes, headers: dict[str, str], path: str = "/",
-         method: str = "POST") -> Any:
+def send(
+    server: Server,
+    info: SandboxInfo,
+    service: str,
+    body: bytes,
+    headers: dict[str, str],
+    path: str = "/",
+    method: str = "POST",
+) -> Any:
     return signed_request(
         server.url + path, service=service, access_key_id=info.access_key_id,
         secret_access_key=info.secret_access_key, body=body, headers=headers, method=method,
@@ -32,18 +39,24 @@ def assert_clean(response: Any, status: int) -> None:
 
 
 def test_bad_json_is_a_serialization_exception(daphne: Server, sandbox: SandboxInfo) -> None:
-    response = send(daphne, sandbox, "kms", b'{"KeyId": ', {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.DescribeKey"})
+    response = send(
+        daphne, sandbox, "kms", b'{"KeyId": ', {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.DescribeKey"}
+    )
     assert_clean(response, 400)
     assert response.json()["__type"].endswith("SerializationException")
 
 
 def test_wrong_json_types_are_refused(daphne: Server, sandbox: SandboxInfo) -> None:
-    response = send(daphne, sandbox, "kms", b'{"Limit": "ten"}', {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.ListKeys"})
+    response = send(
+        daphne, sandbox, "kms", b'{"Limit": "ten"}', {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.ListKeys"}
+    )
     assert_clean(response, 400)
 
 
 def test_a_json_body_that_is_not_an_object_is_refused(daphne: Server, sandbox: SandboxInfo) -> None:
-    response = send(daphne, sandbox, "kms", b"[1, 2]", {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.ListKeys"})
+    response = send(
+        daphne, sandbox, "kms", b"[1, 2]", {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.ListKeys"}
+    )
     assert_clean(response, 400)
 
 
@@ -82,7 +95,10 @@ def test_bad_cbor_body_is_refused(daphne: Server, sandbox: SandboxInfo) -> None:
 
 
 def test_bad_query_parameter_type_is_refused(daphne: Server, sandbox: SandboxInfo) -> None:
-    body = b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fx&RoleSessionName=ab&DurationSeconds=lots"
+    body = (
+        b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fx"
+        b"&RoleSessionName=ab&DurationSeconds=lots"
+    )
     response = send(daphne, sandbox, "sts", body, {"Content-Type": "application/x-www-form-urlencoded"})
     assert_clean(response, 400)
     assert b"<ErrorResponse" in response.content
@@ -134,7 +150,10 @@ def test_a_truncated_authorization_header_is_an_incomplete_signature(daphne: Ser
     response = requests.post(
         daphne.url + "/",
         data=b"Action=GetCallerIdentity&Version=2011-06-15",
-        headers={"Authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101", "Content-Type": "application/x-www-form-urlencoded"},
+        headers={
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
         timeout=10,
     )
     assert_clean(response, 400)

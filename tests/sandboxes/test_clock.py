@@ -9,7 +9,14 @@ import pytest
 
 from playground.sandboxes import duework
 from playground.sandboxes.models import Clock, DueTimer
-from playground.sandboxes.services import clock_advance, clock_pause, clock_resume, clock_set_speed, sandbox_create, tick_all
+from playground.sandboxes.services import (
+    clock_advance,
+    clock_pause,
+    clock_resume,
+    clock_set_speed,
+    sandbox_create,
+    tick_all,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
