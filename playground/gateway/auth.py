@@ -12,7 +12,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.auth import SIGV4_TIMESTAMP, S3SigV4Auth, SigV4Auth
+from botocore.auth import SIGV4_TIMESTAMP, S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -146,10 +146,13 @@ SIGNATURE_MISMATCH = (
 def verify_signature(request: AwsRequest, credential: Credential, secret_key: str) -> None:
     """Recompute the signature with botocore's signer and compare; raises AuthProblem on mismatch."""
     creds = Credentials(credential.access_key_id, secret_key, credential.session_token or None)
-    signer_cls = S3SigV4Auth if credential.service == "s3" else SigV4Auth
-    signer: Any = signer_cls(creds, credential.service, credential.region)
-    if credential.presigned and credential.service == "s3":
-        signer.payload = lambda _request: "UNSIGNED-PAYLOAD"
+    # The signer classes botocore presigns and signs with: presigned URLs carry no payload hash
+    # (UNSIGNED-PAYLOAD) and S3 paths are not normalized.
+    if credential.presigned:
+        signer_cls: Any = S3SigV4QueryAuth if credential.service == "s3" else SigV4QueryAuth
+    else:
+        signer_cls = S3SigV4Auth if credential.service == "s3" else SigV4Auth
+    signer = signer_cls(creds, credential.service, credential.region)
 
     params = [(k, v) for k, v in request.query if not (credential.presigned and k == "X-Amz-Signature")]
     # Only the headers the client signed: anything else a proxy or the server added must not count.

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from tests.conftest import NO_RETRY, SandboxInfo, Server
@@ -159,3 +160,43 @@ def test_get_session_token_returns_working_keys(aws: Any, strict_server: Server,
         aws_session_token=creds["SessionToken"], config=NO_RETRY,
     )  # fmt: skip
     assert client.get_caller_identity()["Account"] == sandbox.account_id
+
+
+def _presign(aws: Any, server: Server, expires: int = 300) -> str:
+    return str(aws("sts", server=server).generate_presigned_url("get_caller_identity", ExpiresIn=expires, HttpMethod="GET"))
+
+
+def test_strict_mode_accepts_a_presigned_url(aws: Any, strict_server: Server, sandbox: SandboxInfo) -> None:
+    response = requests.get(_presign(aws, strict_server), timeout=10)
+    assert response.status_code == 200, response.text
+    assert f"<Account>{sandbox.account_id}</Account>" in response.text
+
+
+def test_strict_mode_refuses_a_tampered_presigned_url(aws: Any, strict_server: Server) -> None:
+    url = _presign(aws, strict_server).replace("Action=GetCallerIdentity", "Action=GetSessionToken")
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in response.text
+
+
+def test_strict_mode_refuses_an_expired_presigned_url(
+    aws: Any, strict_server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ten_minutes_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=10)
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda *args, **kwargs: ten_minutes_ago)
+    url = _presign(aws, strict_server, expires=60)
+    monkeypatch.undo()
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 400
+    assert "Request has expired" in response.text
+
+
+def test_strict_mode_refuses_an_sdk_whose_clock_is_twenty_minutes_slow(
+    aws: Any, strict_server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=20)
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda *args, **kwargs: slow)
+    with pytest.raises(ClientError) as caught:
+        aws("sts", server=strict_server).get_caller_identity()
+    assert caught.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    assert "Signature expired" in caught.value.response["Error"]["Message"]
