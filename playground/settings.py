@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "playground.live",
     "playground.web",
     "services.sts",
+    "services.sqs",
+    "services.kms",
 ]
 # More apps to load (plugins; the test suite loads a helper app into its servers this way).
 INSTALLED_APPS += env_list("PLAYGROUND_EXTRA_APPS", [])

@@ -1,0 +1,1 @@
+"""KMS: provider arriving with its issue."""

@@ -1,0 +1,1 @@
+"""SQS: provider arriving with its issue."""
