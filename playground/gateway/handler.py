@@ -30,7 +30,7 @@ from playground.gateway.redact import redact
 from playground.gateway.registry import provider_for
 from playground.gateway.request import AwsRequest, HttpResponse, RequestContext
 from playground.gateway.specs import service_for_target_prefix, service_model, services_for_signing_name
-from playground.gateway.validation import validate
+from playground.gateway.validation import validate, validation_error
 from playground.live.bus import publish
 from playground.live.events import API_CALL
 from playground.sandboxes.models import AccessKey, Sandbox, wall_now
@@ -72,8 +72,12 @@ def handle(request: AwsRequest) -> HttpResponse:
         now = identity.sandbox.clock.now()
         operation = protocol.operation(model, request)
         params = protocol.parse(operation, request)
-        validate(model, operation, params)
         provider = provider_for(model.service_name)
+        problems = validate(model, operation, params)
+        if problems:
+            raise (provider and provider.validation_error(protocol.name, problems)) or validation_error(
+                protocol.name, problems
+            )
         method = provider.handler(operation.name) if provider else None
         if method is None:
             raise errors.NotEmulated(f"Playground does not emulate {model.service_name}:{operation.name} yet.")

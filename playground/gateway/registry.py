@@ -19,7 +19,9 @@ from typing import Any, ClassVar, TypeVar
 
 from botocore import xform_name
 
+from playground.gateway.errors import AwsError
 from playground.gateway.request import RequestContext
+from playground.gateway.validation import Problem
 
 Handler = Callable[[RequestContext, dict[str, Any]], dict[str, Any]]
 
@@ -30,6 +32,11 @@ class Provider:
     def handler(self, operation: str) -> Handler | None:
         method = getattr(self, xform_name(operation), None)
         return method if callable(method) else None
+
+    def validation_error(self, protocol: str, problems: list[Problem]) -> AwsError | None:
+        """The error for input that breaks the model's constraints, when this service words it
+        differently from AWS's standard ValidationException (SQS: MissingParameter, ...)."""
+        return None
 
 
 _providers: dict[str, Provider] = {}
