@@ -41,8 +41,9 @@ def aws_request_from_django(request: HttpRequest) -> AwsRequest:
     )
 
 
-def to_django(response: Any) -> DjangoResponse:
-    result = DjangoResponse(response.body, status=response.status)
+def to_django(response: Any, method: str) -> DjangoResponse:
+    # A HEAD answer carries the headers of the GET answer and no body (S3 HeadObject errors too).
+    result = DjangoResponse(b"" if method == "HEAD" else response.body, status=response.status)
     for name, value in response.headers.items():
         result[name] = value
     return result
@@ -54,7 +55,7 @@ _executor = ThreadPoolExecutor(max_workers=settings.GATEWAY_THREADS, thread_name
 
 
 def _handle_sync(request: HttpRequest) -> DjangoResponse:
-    return to_django(handle(aws_request_from_django(request)))
+    return to_django(handle(aws_request_from_django(request)), request.method or "GET")
 
 
 class AwsGatewayMiddleware:

@@ -46,7 +46,12 @@ class ShapeGen:
 
     def _float(self, shape: Shape, depth: int, name: str) -> float:
         low = float(shape.metadata.get("min", 0))
-        return low + self.random.randint(1, 100) / 4  # exact in binary, so it survives every format
+        steps = 100
+        if "max" in shape.metadata:
+            steps = min(steps, int((float(shape.metadata["max"]) - low) * 4))
+        if steps < 1:
+            return low
+        return low + self.random.randint(1, steps) / 4  # exact in binary, so it survives every format
 
     _double = _float
 
@@ -55,7 +60,9 @@ class ShapeGen:
 
     def _blob(self, shape: Shape, depth: int, name: str) -> bytes:
         low = max(int(shape.metadata.get("min", 1)), 1)
-        return bytes(self.random.randrange(256) for _ in range(max(low, 6)))
+        length = max(low, 6)
+        length = min(length, int(shape.metadata.get("max", length)))
+        return bytes(self.random.randrange(256) for _ in range(length))
 
     def _timestamp(self, shape: Shape, depth: int, name: str) -> dt.datetime:
         # Whole seconds: some formats (rfc822, unixTimestamp as integer in headers) drop fractions.
@@ -90,6 +97,7 @@ class ShapeGen:
     def _map(self, shape: Shape, depth: int, name: str) -> dict[str, Any]:
         low = max(int(shape.metadata.get("min", 1)), 1)
         count = max(low, 2)
+        count = min(count, int(shape.metadata.get("max", count)))
         result: dict[str, Any] = {}
         attempts = 0
         while len(result) < count and attempts < count * 10:

@@ -34,7 +34,7 @@ def get_protocol(name: str) -> Protocol:
 
         return RestJsonProtocol()
     if name == "rest-xml":
-        from playground.gateway.protocols.rest import RestXmlProtocol
+        from playground.gateway.protocols.rest_xml import RestXmlProtocol
 
         return RestXmlProtocol()
     raise LookupError(f"unknown protocol {name}")
@@ -44,10 +44,15 @@ def detect(service: ServiceModel, request: AwsRequest) -> Protocol:
     """Which of the service's protocols this request speaks (SQS takes json and query; CloudWatch
     takes smithy-rpc-v2-cbor, json and query)."""
     supported = protocols(service)
-    if len(supported) == 1:
-        return get_protocol(supported[0])
     ctype = request.content_type
     headers = request.headers
+    if "awsQueryCompatible" in service.metadata and "query" not in supported and (
+        ctype == "application/x-www-form-urlencoded" or "Action=" in request.query_string
+    ):
+        # SQS's model now lists only json, but older SDKs still post query forms to it.
+        return get_protocol("query")
+    if len(supported) == 1:
+        return get_protocol(supported[0])
     if "smithy-rpc-v2-cbor" in supported and (
         headers.get("smithy-protocol") == "rpc-v2-cbor" or ctype == "application/cbor"
     ):

@@ -400,16 +400,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
-
-
-class RestXmlProtocol(RestProtocol):
-    """Placeholder until `rest_xml.py` provides the XML body codec for S3."""
-
-    name = "rest-xml"
-    content_type = "application/xml"
-
-    def parse_body(self, shape: Shape, body: bytes) -> dict[str, Any]:
-        raise NotImplementedError("rest-xml lives in playground.gateway.protocols.rest_xml")
-
-    def serialize_body(self, shape: Shape, value: dict[str, Any]) -> bytes:
-        raise NotImplementedError("rest-xml lives in playground.gateway.protocols.rest_xml")

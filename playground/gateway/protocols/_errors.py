@@ -1,0 +1,146 @@
+"""What the JSON-family protocols (AWS JSON, RPC v2 CBOR) put in an error response besides the body
+values, and the awsQueryCompatible codes of services that moved off the query protocol.
+
+A provider raises an error by its model shape name (`QueueDoesNotExist`). A service that was once
+served over the query protocol (SQS, CloudWatch) still owes its old clients the query-era code
+(`AWS.SimpleQueueService.NonExistentQueue`): AWS sends it in the `x-amzn-query-error` header as
+`<code>;Sender|Receiver`, and botocore reports that code as Error.Code while keeping the shape
+name as Error.QueryErrorCode. Most models carry the query code in the shape's `error.code`; the
+SQS model in botocore 1.44 dropped them (botocore maps SQS errors by shape name instead), so they
+are listed here, as AWS's own SDKs still send them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from botocore.model import OperationModel, ServiceModel, Shape
+
+from playground.gateway.errors import AwsError
+
+# SQS error shape -> (query code, HTTP status). Shapes not listed keep their name and status 400.
+SQS_QUERY_ERRORS: dict[str, tuple[str, int]] = {
+    "BatchEntryIdsNotDistinct": ("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", 400),
+    "BatchRequestTooLong": ("AWS.SimpleQueueService.BatchRequestTooLong", 400),
+    "EmptyBatchRequest": ("AWS.SimpleQueueService.EmptyBatchRequest", 400),
+    "InvalidAddress": ("InvalidAddress", 404),
+    "InvalidBatchEntryId": ("AWS.SimpleQueueService.InvalidBatchEntryId", 400),
+    "InvalidSecurity": ("InvalidSecurity", 403),
+    "KmsAccessDenied": ("KMS.AccessDeniedException", 400),
+    "KmsDisabled": ("KMS.DisabledException", 400),
+    "KmsInvalidKeyUsage": ("KMS.InvalidKeyUsageException", 400),
+    "KmsInvalidState": ("KMS.InvalidStateException", 400),
+    "KmsNotFound": ("KMS.NotFoundException", 400),
+    "KmsOptInRequired": ("KMS.OptInRequired", 403),
+    "KmsThrottled": ("KMS.ThrottlingException", 400),
+    "MessageNotInflight": ("AWS.SimpleQueueService.MessageNotInflight", 400),
+    "OverLimit": ("OverLimit", 403),
+    "PurgeQueueInProgress": ("AWS.SimpleQueueService.PurgeQueueInProgress", 403),
+    "QueueDeletedRecently": ("AWS.SimpleQueueService.QueueDeletedRecently", 400),
+    "QueueDoesNotExist": ("AWS.SimpleQueueService.NonExistentQueue", 400),
+    "QueueNameExists": ("QueueAlreadyExists", 400),
+    "ReceiptHandleIsInvalid": ("ReceiptHandleIsInvalid", 404),
+    "RequestThrottled": ("RequestThrottled", 403),
+    "ResourceNotFoundException": ("ResourceNotFoundException", 404),
+    "TooManyEntriesInBatchRequest": ("AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400),
+    "UnsupportedOperation": ("AWS.SimpleQueueService.UnsupportedOperation", 400),
+}
+
+# The Smithy namespace AWS names a query-compatible service's errors with in `__type`.
+_NAMESPACES = {"sqs": "com.amazonaws.sqs", "cloudwatch": "com.amazonaws.cloudwatch"}
+
+
+@dataclass(frozen=True)
+class ModeledError:
+    shape: Shape
+    query_code: str  # the code the query protocol used (the shape name when none was modeled)
+    status: int | None  # the model's HTTP status, when it says
+    sender_fault: bool | None
+
+
+@cache
+def _modeled_errors(service: ServiceModel) -> dict[str, ModeledError]:
+    """Every error shape of the service by shape name and by query code."""
+    index: dict[str, ModeledError] = {}
+    extra = SQS_QUERY_ERRORS if service.service_name == "sqs" else {}
+    by_code: dict[str, ModeledError] = {}
+    for name in service.shape_names:
+        shape = service.shape_for(name)
+        if not shape.metadata.get("exception"):
+            continue
+        error_meta: dict[str, Any] = shape.metadata.get("error", {})
+        code, status = extra.get(name, (error_meta.get("code") or name, error_meta.get("httpStatusCode")))
+        sender = error_meta.get("senderFault")
+        entry = ModeledError(shape, code, status, sender if sender is None else bool(sender))
+        index[name] = entry
+        by_code.setdefault(code, entry)
+    for code, entry in by_code.items():
+        index.setdefault(code, entry)
+    return index
+
+
+def modeled_error(service: ServiceModel, code: str) -> ModeledError | None:
+    """The error shape an AwsError names, by shape name (or by its query code)."""
+    return _modeled_errors(service).get(code)
+
+
+def query_error_code(service: ServiceModel, code: str) -> str:
+    """The code the query protocol reports for an error raised by this name."""
+    found = modeled_error(service, code)
+    return found.query_code if found else code
+
+
+def modeled_status(service: ServiceModel, code: str, default: int = 400) -> int:
+    found = modeled_error(service, code)
+    return found.status if found and found.status else default
+
+
+def is_query_compatible(service: ServiceModel) -> bool:
+    return "awsQueryCompatible" in service.metadata
+
+
+@dataclass(frozen=True)
+class ErrorParts:
+    """The protocol-neutral pieces of a JSON-family error response."""
+
+    type_name: str  # the body's __type
+    message_key: str  # "message" unless the shape spells its member "Message"
+    shape: Shape | None
+    headers: dict[str, str]
+
+
+def error_parts(service: ServiceModel, operation: OperationModel | None, error: AwsError) -> ErrorParts:
+    found = modeled_error(service, error.code)
+    shape = found.shape if found else None
+    # A provider may raise by the query code; the body still names the shape.
+    name = shape.name if shape is not None else error.code
+    headers = {"x-amzn-ErrorType": name}
+    type_name = name
+    if is_query_compatible(service):
+        if found is not None:
+            sender = found.sender_fault if found.sender_fault is not None else error.status < 500
+            namespace = _NAMESPACES.get(service.service_name, f"com.amazonaws.{service.service_name}")
+            type_name = f"{namespace}#{name}"
+        else:
+            sender = error.sender_fault and error.status < 500
+        code = found.query_code if found else error.code
+        headers["x-amzn-query-error"] = f"{code};{'Sender' if sender else 'Receiver'}"
+    message_key = "message"
+    if shape is not None and "message" not in shape.members and "Message" in shape.members:
+        message_key = "Message"
+    return ErrorParts(type_name, message_key, shape, headers)
+
+
+def error_document(parts: ErrorParts, error: AwsError, write: Callable[[Shape, Any], Any]) -> dict[str, Any]:
+    """The error body: __type, the message and the shape's other members, written by `write`
+    (the protocol codec's write(shape, value)) so blobs and timestamps take the wire form."""
+    fields = {key: value for key, value in error.fields.items() if value is not None}
+    document: dict[str, Any] = {"__type": parts.type_name}
+    if fields:
+        document.update(write(parts.shape, fields) if parts.shape is not None else fields)
+    if error.message or parts.message_key not in document:
+        document[parts.message_key] = error.message
+    return document

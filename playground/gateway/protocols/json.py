@@ -1,0 +1,100 @@
+"""The AWS JSON 1.0 / 1.1 protocol: POST /, `X-Amz-Target: <targetPrefix>.<Operation>`, JSON bodies.
+
+Used by SQS, KMS, Kinesis, Firehose, CloudWatch Logs, EventBridge, CloudTrail, Athena, EMR,
+Redshift Data, and CloudWatch (its second protocol). Blobs travel as base64 text, timestamps as
+epoch seconds (ISO 8601 where a shape says so).
+
+LIMITATIONS against real AWS: the Content-Type's JSON version is not checked against the model's;
+x-amzn-ErrorType carries the bare code, without the `:http://internal.amazon.com/...` suffix.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from botocore.model import OperationModel, ServiceModel
+
+from playground.gateway.errors import AwsError, SerializationException, UnknownOperation
+from playground.gateway.protocols._document import DocumentError, JsonCodec
+from playground.gateway.protocols._errors import error_document, error_parts
+from playground.gateway.protocols.base import Protocol
+from playground.gateway.request import AwsRequest, HttpResponse
+
+
+@cache
+def operation_names(service: ServiceModel) -> frozenset[str]:
+    return frozenset(service.operation_names)
+
+
+def content_type(metadata: dict[str, Any]) -> str:
+    return f"application/x-amz-json-{metadata.get('jsonVersion', '1.0')}"
+
+
+class JsonProtocol(Protocol):
+    name = "json"
+
+    def __init__(self) -> None:
+        self.codec = JsonCodec()
+
+    def operation(self, service: ServiceModel, request: AwsRequest) -> OperationModel:
+        target = request.headers.get("x-amz-target", "")
+        prefix, _, name = target.rpartition(".")
+        expected = service.metadata.get("targetPrefix", "")
+        if not target:
+            raise UnknownOperation("The request has no X-Amz-Target header naming the operation.")
+        if prefix != expected or name not in operation_names(service):
+            raise UnknownOperation(
+                f"Unknown operation '{target}': {service.service_id} takes X-Amz-Target '{expected}.<Operation>'."
+            )
+        return service.operation_model(name)
+
+    def parse(self, operation: OperationModel, request: AwsRequest) -> dict[str, Any]:
+        document = self._load(request.body)
+        shape = operation.input_shape
+        if shape is None:
+            return {}
+        try:
+            result: dict[str, Any] = self.codec.read(shape, document)
+        except DocumentError as problem:
+            raise SerializationException(f"{problem}.") from None
+        except RecursionError:
+            raise SerializationException("The request body is nested too deeply.") from None
+        return result
+
+    def _load(self, body: bytes) -> dict[str, Any]:
+        if not body.strip():
+            return {}
+        try:
+            document = json.loads(body)
+        except RecursionError:
+            raise SerializationException("The request body is nested too deeply.") from None
+        except ValueError as problem:  # includes UnicodeDecodeError
+            raise SerializationException(f"The request body is not valid JSON: {problem}.") from None
+        if not isinstance(document, dict):
+            raise SerializationException("The request body must be a JSON object.")
+        return document
+
+    def serialize(self, operation: OperationModel, output: dict[str, Any], *, request_id: str) -> HttpResponse:
+        shape = operation.output_shape
+        document = self.codec.write(shape, output) if shape is not None else {}
+        return HttpResponse(
+            200,
+            {"Content-Type": content_type(operation.metadata), "x-amzn-RequestId": request_id},
+            _dumps(document),
+        )
+
+    def serialize_error(
+        self, service: ServiceModel, operation: OperationModel | None, error: AwsError, *, request_id: str
+    ) -> HttpResponse:
+        parts = error_parts(service, operation, error)
+        document = error_document(parts, error, self.codec.write)
+        headers = {"Content-Type": content_type(service.metadata), "x-amzn-RequestId": request_id}
+        headers.update(parts.headers)
+        headers.update(error.headers)
+        return HttpResponse(error.status, headers, _dumps(document))
+
+
+def _dumps(document: Any) -> bytes:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

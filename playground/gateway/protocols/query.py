@@ -1,0 +1,274 @@
+"""The AWS query protocol: form-encoded parameters in, XML out (STS, SNS, Redshift, Elastic Beanstalk,
+IAM, and the legacy query form of SQS and CloudWatch).
+
+Input keys mirror botocore's QuerySerializer: `A.B` for nested structures, `Name.member.N` for lists
+(`Name.N` when flattened, with the list member's locationName replacing the last segment),
+`Name.entry.N.key/value` for maps (`Name.N.key/value` when flattened, with the model's key/value
+locationNames). Values are typed by the input shape; a value that does not fit its shape is a 400.
+
+LIMITATIONS against real AWS:
+- Unknown parameters are ignored rather than refused.
+- SQS's current botocore model is JSON-only and has lost the query locationNames (`MessageAttribute.N`,
+  `AttributeName.N`), so SQS query requests are read and answered with the member names botocore's
+  QuerySerializer derives from that model; the legacy wire error codes are mapped below.
+- A legacy SQS request that names its queue only through the request path (`POST /123456789012/q`)
+  gets no QueueUrl filled in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl
+from xml.etree.ElementTree import Element, SubElement
+
+from botocore.model import OperationModel, ServiceModel, Shape
+
+from playground.gateway import errors
+from playground.gateway.errors import AwsError
+from playground.gateway.protocols.base import Protocol
+from playground.gateway.protocols.xml import ValueProblem, parse_scalar, text_element, to_bytes, write_members
+from playground.gateway.request import AwsRequest, HttpResponse
+
+# Services whose botocore model moved off the query protocol but whose query form is still served:
+# their XML namespace and the wire codes their modeled errors had in the query model.
+LEGACY_NAMESPACES: dict[str, str] = {"sqs": "http://queue.amazonaws.com/doc/2012-11-05/"}
+LEGACY_ERROR_CODES: dict[str, dict[str, str]] = {
+    "sqs": {
+        "QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue",
+        "QueueDeletedRecently": "AWS.SimpleQueueService.QueueDeletedRecently",
+        "QueueNameExists": "QueueAlreadyExists",
+        "PurgeQueueInProgress": "AWS.SimpleQueueService.PurgeQueueInProgress",
+        "BatchEntryIdsNotDistinct": "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+        "BatchRequestTooLong": "AWS.SimpleQueueService.BatchRequestTooLong",
+        "EmptyBatchRequest": "AWS.SimpleQueueService.EmptyBatchRequest",
+        "InvalidBatchEntryId": "AWS.SimpleQueueService.InvalidBatchEntryId",
+        "TooManyEntriesInBatchRequest": "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+        "UnsupportedOperation": "AWS.SimpleQueueService.UnsupportedOperation",
+        "MessageNotInflight": "AWS.SimpleQueueService.MessageNotInflight",
+    },
+}
+# Error members carried by the envelope itself, never repeated as modeled fields.
+_ENVELOPE_FIELDS = frozenset({"code", "message", "type"})
+
+
+# --- reading the parameters --------------------------------------------------------------------
+
+
+def form_params(request: AwsRequest) -> list[tuple[str, str]]:
+    """The form body's parameters followed by the query string's (AWS accepts both, GET or POST)."""
+    params: list[tuple[str, str]] = []
+    if request.body and request.content_type in ("", "application/x-www-form-urlencoded"):
+        params.extend(parse_qsl(request.body.decode("utf-8", errors="replace"), keep_blank_values=True))
+    params.extend(request.query)
+    return params
+
+
+def action_of(service: ServiceModel, params: Iterable[tuple[str, str]]) -> OperationModel:
+    action = next((value for key, value in params if key == "Action"), None)
+    if not action:
+        raise AwsError("No action was supplied with this request.", code="MissingAction", status=400)
+    if action not in service.operation_names:
+        raise errors.InvalidAction(f"The action {action} is not valid for this web service.")
+    return service.operation_model(action)
+
+
+class ParamNode:
+    """One dotted-key segment: `Tags.member.1.Key=v` becomes Tags -> member -> 1 -> Key (value v)."""
+
+    __slots__ = ("children", "value")
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+        self.children: dict[str, ParamNode] = {}
+
+    @classmethod
+    def build(cls, params: Iterable[tuple[str, str]]) -> ParamNode:
+        root = cls()
+        for key, value in params:
+            node = root
+            for part in key.split("."):
+                child = node.children.get(part)
+                if child is None:
+                    child = node.children[part] = cls()
+                node = child
+            if node.value is None:  # the first occurrence wins: the body over the query string
+                node.value = value
+        return root
+
+    def indexed(self) -> list[tuple[int, ParamNode]]:
+        """The children named 1, 2, 3 ... in numeric order (list elements and map entries)."""
+        return sorted((int(key), child) for key, child in self.children.items() if key.isascii() and key.isdigit())
+
+
+class QueryDecoder:
+    """Typed parameters from a ParamNode tree, mirroring botocore's QuerySerializer. Paths name a
+    value in error messages the way the protocol's errors do (query: `tags.1.member.key`)."""
+
+    def __init__(self, protocol: QueryProtocol) -> None:
+        self.protocol = protocol
+
+    def name(self, shape: Shape, default: str) -> str:
+        return str(shape.serialization.get("name", default))
+
+    def member_path(self, path: str, member_name: str, key: str) -> str:
+        camel = member_name[:1].lower() + member_name[1:]
+        return f"{path}.{camel}" if path else camel
+
+    def item_path(self, path: str, index: int) -> str:
+        return f"{path}.{index}.member"
+
+    def read_structure(self, node: ParamNode, shape: Shape, path: str) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for member_name, member in shape.members.items():
+            key = self.name(member, member_name)
+            found, value = self.read_value(node, key, member, self.member_path(path, member_name, key))
+            if found:
+                result[member_name] = value
+        return result
+
+    def read_value(self, parent: ParamNode, key: str, shape: Shape, path: str) -> tuple[bool, Any]:
+        kind = shape.type_name
+        if kind == "list":
+            return self.read_list(parent, key, shape, path)
+        node = parent.children.get(key)
+        if node is None:
+            return False, None
+        if kind == "structure":
+            return True, self.read_structure(node, shape, path)
+        if kind == "map":
+            return True, self.read_map(node, shape, path)
+        if node.value is None:
+            return False, None
+        try:
+            return True, parse_scalar(shape, node.value)
+        except ValueProblem as problem:
+            raise self.protocol.invalid_value(path, problem) from None
+
+    def read_list(self, parent: ParamNode, key: str, shape: Shape, path: str) -> tuple[bool, Any]:
+        node = parent.children.get(key)
+        item_name = shape.member.serialization.get("name")
+        if shape.serialization.get("flattened"):
+            # A flattened list's member locationName replaces the member's own name (botocore does so).
+            items = parent.children.get(item_name) if item_name else node
+        else:
+            items = node.children.get(item_name or "member") if node is not None else None
+        if items is None or not items.indexed():
+            if node is not None and node.value == "":  # botocore's form of an empty list: `Name=`
+                return True, []
+            return False, None
+        return True, self.read_items(items, shape.member, path)
+
+    def read_items(self, items: ParamNode, member: Shape, path: str) -> list[Any]:
+        result = []
+        for index, _child in items.indexed():
+            _found, item = self.read_value(items, str(index), member, self.item_path(path, index))
+            result.append(item)
+        return result
+
+    def read_map(self, node: ParamNode, shape: Shape, path: str) -> dict[Any, Any]:
+        entries = node if shape.serialization.get("flattened") else node.children.get("entry")
+        key_name, value_name = self.name(shape.key, "key"), self.name(shape.value, "value")
+        result: dict[Any, Any] = {}
+        for index, entry in entries.indexed() if entries is not None else []:
+            has_key, key = self.read_value(entry, key_name, shape.key, f"{path}.{index}.{key_name}")
+            if has_key:
+                result[key] = self.read_value(entry, value_name, shape.value, f"{path}.{key}.member")[1]
+        return result
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+@cache
+def _error_shapes(service: ServiceModel) -> dict[str, Shape]:
+    return {shape.name: shape for shape in service.error_shapes}
+
+
+def error_shape(service: ServiceModel, code: str) -> Shape | None:
+    """The modeled error shape an AwsError names, by shape name (the provider's) or by wire code."""
+    shape = _error_shapes(service).get(code)
+    if shape is not None:
+        return shape
+    legacy = {wire: name for name, wire in LEGACY_ERROR_CODES.get(service.service_name, {}).items()}
+    if code in legacy:
+        return _error_shapes(service).get(legacy[code])
+    return service.shape_for_error_code(code)
+
+
+def wire_code(service: ServiceModel, code: str, shape: Shape | None) -> str:
+    """The code a query client expects: the model's error.code, else the legacy code, else the name."""
+    if shape is None:
+        return code
+    modeled = (shape.metadata.get("error") or {}).get("code")
+    if modeled:
+        return str(modeled)
+    return LEGACY_ERROR_CODES.get(service.service_name, {}).get(shape.name, shape.name)
+
+
+def write_error_fields(node: Element, shape: Shape | None, fields: dict[str, Any]) -> None:
+    if shape is None or not fields:
+        return
+    write_members(node, shape, {key: value for key, value in fields.items() if key.lower() not in _ENVELOPE_FIELDS})
+
+
+# --- the protocol ------------------------------------------------------------------------------
+
+
+class QueryProtocol(Protocol):
+    name: ClassVar[str] = "query"
+    decoder_class: ClassVar[type[QueryDecoder]] = QueryDecoder
+
+    def operation(self, service: ServiceModel, request: AwsRequest) -> OperationModel:
+        return action_of(service, form_params(request))
+
+    def parse(self, operation: OperationModel, request: AwsRequest) -> dict[str, Any]:
+        shape = operation.input_shape
+        if shape is None:
+            return {}
+        tree = ParamNode.build(form_params(request))
+        return self.decoder_class(self).read_structure(tree, shape, "")
+
+    def invalid_value(self, path: str, problem: ValueProblem) -> AwsError:
+        expected = {"boolean": "a boolean", "timestamp": "a timestamp", "blob": "base64-encoded binary data"}
+        what = expected.get(problem.shape.type_name, "a number")
+        return errors.ValidationError(
+            f"1 validation error detected: Value '{problem.text}' at '{path}' failed to satisfy constraint: "
+            f"Member must be {what}"
+        )
+
+    def namespace(self, service: ServiceModel) -> str:
+        metadata = service.metadata
+        return str(
+            metadata.get("xmlNamespace")
+            or LEGACY_NAMESPACES.get(service.service_name)
+            or f"https://{metadata['endpointPrefix']}.amazonaws.com/doc/{metadata['apiVersion']}/"
+        )
+
+    def serialize(self, operation: OperationModel, output: dict[str, Any], *, request_id: str) -> HttpResponse:
+        root = Element(f"{operation.name}Response", xmlns=self.namespace(operation.service_model))
+        shape = operation.output_shape
+        if shape is not None:
+            # Every query-model operation with an output names its result wrapper; SQS's JSON model
+            # does not, and its legacy form used the same `<Operation>Result` convention.
+            wrapper = SubElement(root, shape.serialization.get("resultWrapper") or f"{operation.name}Result")
+            write_members(wrapper, shape, output)
+        metadata = SubElement(root, "ResponseMetadata")
+        text_element(metadata, "RequestId", request_id)
+        return HttpResponse(200, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}, to_bytes(root))
+
+    def serialize_error(
+        self, service: ServiceModel, operation: OperationModel | None, error: AwsError, *, request_id: str
+    ) -> HttpResponse:
+        shape = error_shape(service, error.code)
+        root = Element("ErrorResponse", xmlns=self.namespace(service))
+        node = SubElement(root, "Error")
+        text_element(node, "Type", "Sender" if error.sender_fault and error.status < 500 else "Receiver")
+        text_element(node, "Code", wire_code(service, error.code, shape))
+        if error.message:
+            text_element(node, "Message", error.message)
+        write_error_fields(node, shape, error.fields)
+        text_element(root, "RequestId", request_id)
+        headers = {"Content-Type": "text/xml", "x-amzn-RequestId": request_id, **error.headers}
+        return HttpResponse(error.status, headers, to_bytes(root))
