@@ -163,7 +163,9 @@ def test_get_session_token_returns_working_keys(aws: Any, strict_server: Server,
 
 
 def _presign(aws: Any, server: Server, expires: int = 300) -> str:
-    return str(aws("sts", server=server).generate_presigned_url("get_caller_identity", ExpiresIn=expires, HttpMethod="GET"))
+    return str(
+        aws("sts", server=server).generate_presigned_url("get_caller_identity", ExpiresIn=expires, HttpMethod="GET")
+    )
 
 
 def test_strict_mode_accepts_a_presigned_url(aws: Any, strict_server: Server, sandbox: SandboxInfo) -> None:
