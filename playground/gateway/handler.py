@@ -9,6 +9,7 @@ as a 500 page: an unexpected one becomes AWS's InternalFailure, logged with its 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import time
@@ -33,7 +34,7 @@ from playground.gateway.specs import service_for_target_prefix, service_model, s
 from playground.gateway.validation import validate, validation_error
 from playground.live.bus import publish
 from playground.live.events import API_CALL
-from playground.sandboxes.models import AccessKey, Sandbox, wall_now
+from playground.sandboxes.models import AccessKey, Clock, Sandbox, wall_now
 from playground.sandboxes.services import default_sandbox, sandbox_for_account
 
 LOG = logging.getLogger(__name__)
@@ -93,9 +94,28 @@ def handle(request: AwsRequest) -> HttpResponse:
             access_key=identity.access_key,
             principal_arn=identity.principal_arn,
         )
-        with transaction.atomic():
+        if getattr(method, "own_transactions", False):
+            # A long poll must not hold a transaction (on SQLite, the write lock) while it waits.
             output = method(ctx, params) or {}
-        response = protocol.serialize(operation, output, request_id=request_id)
+        with transaction.atomic():
+            if not getattr(method, "own_transactions", False):
+                output = method(ctx, params) or {}
+            response = protocol.serialize(operation, output, request_id=request_id)
+            # The record commits with the call's own changes: one transaction per call.
+            _record(
+                request=request,
+                identity=identity,
+                credential=credential,
+                model=model,
+                operation=operation,
+                params=params,
+                error=None,
+                status=response.status,
+                request_id=request_id,
+                now=now,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+        return response
     except AuthProblem as problem:
         error = _auth_error(problem, protocol)
     except AwsError as aws_error:
@@ -103,22 +123,25 @@ def handle(request: AwsRequest) -> HttpResponse:
     except Exception:
         LOG.exception("unexpected error in %s", _label(model, operation))
         error = errors.InternalFailure("We encountered an internal error. Please try again.")
-    if error is not None:
-        response = _error_response(error, request, model, protocol, operation, request_id)
+    response = _error_response(error, request, model, protocol, operation, request_id)
     if identity is not None:
-        _record(
-            request=request,
-            identity=identity,
-            credential=credential,
-            model=model,
-            operation=operation,
-            params=params,
-            error=error,
-            status=response.status,
-            request_id=request_id,
-            now=now or identity.sandbox.clock.now(),
-            duration_ms=(time.perf_counter() - started) * 1000,
-        )
+        try:
+            with transaction.atomic():
+                _record(
+                    request=request,
+                    identity=identity,
+                    credential=credential,
+                    model=model,
+                    operation=operation,
+                    params=params,
+                    error=error,
+                    status=response.status,
+                    request_id=request_id,
+                    now=now or identity.sandbox.clock.now(),
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                )
+        except Exception:
+            LOG.exception("could not record the call %s", request_id)
     return response
 
 
@@ -138,32 +161,59 @@ def _service_model(signing_name: str, request: AwsRequest) -> ServiceModel:
     return service_model(names[0])
 
 
-def _authenticate(request: AwsRequest, credential: Credential) -> Identity:
-    key = (
-        AccessKey.objects.select_related("sandbox__clock", "sandbox__owner")
-        .filter(access_key_id=credential.access_key_id)
-        .first()
-    )
-    if settings.AUTH_MODE == "open":
-        # Any key works: a known one picks its sandbox, a 12-digit one that account, else the default.
-        if key is not None:
-            return Identity(key.sandbox, key, key.principal_arn or _user_arn(key.sandbox))
-        if len(credential.access_key_id) == 12 and credential.access_key_id.isdigit():
-            sandbox = sandbox_for_account(credential.access_key_id)
+# Access key id -> (monotonic expiry, Identity without its clock). Keys and sandboxes change rarely;
+# a deactivated key stops working within this many seconds, as IAM's own changes propagate with a
+# delay. The clock is read afresh on every call, so pausing or advancing takes effect at once.
+IDENTITY_CACHE_SECONDS = 2.0
+_identities: dict[str, tuple[float, Identity]] = {}
+
+
+def _cached_identity(access_key_id: str) -> Identity | None:
+    hit = _identities.get(access_key_id)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    key = AccessKey.objects.select_related("sandbox__owner").filter(access_key_id=access_key_id).first()
+    identity: Identity | None = None
+    if key is not None:
+        identity = Identity(key.sandbox, key, key.principal_arn or _user_arn(key.sandbox))
+    elif settings.AUTH_MODE == "open":
+        # Any key works: a 12-digit one picks that account, anything else the default sandbox.
+        if len(access_key_id) == 12 and access_key_id.isdigit():
+            sandbox = sandbox_for_account(access_key_id)
         else:
             sandbox = default_sandbox()
-        return Identity(sandbox, None, _user_arn(sandbox))
+        identity = Identity(sandbox, None, _user_arn(sandbox))
+    if identity is not None:
+        if len(_identities) > 10_000:
+            _identities.clear()
+        _identities[access_key_id] = (time.monotonic() + IDENTITY_CACHE_SECONDS, identity)
+    return identity
 
-    if key is None or not key.active:
+
+def _with_fresh_clock(identity: Identity) -> Identity:
+    sandbox = copy.copy(identity.sandbox)
+    sandbox.clock = Clock.objects.get(sandbox_id=sandbox.pk)
+    return Identity(sandbox, identity.access_key, identity.principal_arn)
+
+
+def _authenticate(request: AwsRequest, credential: Credential) -> Identity:
+    identity = _cached_identity(credential.access_key_id)
+    if settings.AUTH_MODE == "open":
+        assert identity is not None
+        return _with_fresh_clock(identity)
+
+    key = identity.access_key if identity else None
+    if identity is None or key is None or not key.active:
         raise AuthProblem("unknown-key", INVALID_TOKEN)
     check_time(credential, wall_now())
+    identity = _with_fresh_clock(identity)
     if key.is_temporary:
         if credential.session_token != key.session_token:
             raise AuthProblem("unknown-key", INVALID_TOKEN)
-        if key.expires_at is not None and key.sandbox.clock.now() >= key.expires_at:
+        if key.expires_at is not None and identity.sandbox.clock.now() >= key.expires_at:
             raise AuthProblem("expired-token", "The security token included in the request is expired")
     verify_signature(request, credential, key.secret_access_key)
-    return Identity(key.sandbox, key, key.principal_arn or _user_arn(key.sandbox))
+    return identity
 
 
 def _user_arn(sandbox: Sandbox) -> str:
@@ -283,15 +333,11 @@ def _record(
         "http_status": status,
         "duration_ms": round(duration_ms, 3),
     }
-    try:
-        with transaction.atomic():
-            ApiCall.objects.create(
-                sandbox=identity.sandbox,
-                at=now,
-                principal_arn=identity.principal_arn,
-                error_message=error.message[:2000] if error else "",
-                **fields,
-            )
-            publish(identity.sandbox, API_CALL.name, at=now.isoformat(), **fields)
-    except Exception:
-        LOG.exception("could not record the call %s", request_id)
+    ApiCall.objects.create(
+        sandbox=identity.sandbox,
+        at=now,
+        principal_arn=identity.principal_arn,
+        error_message=error.message[:2000] if error else "",
+        **fields,
+    )
+    publish(identity.sandbox, API_CALL.name, at=now.isoformat(), **fields)

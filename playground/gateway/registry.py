@@ -24,6 +24,7 @@ from playground.gateway.request import RequestContext
 from playground.gateway.validation import Problem
 
 Handler = Callable[[RequestContext, dict[str, Any]], dict[str, Any]]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Provider:
@@ -37,6 +38,15 @@ class Provider:
         """The error for input that breaks the model's constraints, when this service words it
         differently from AWS's standard ValidationException (SQS: MissingParameter, ...)."""
         return None
+
+
+def own_transactions(method: F) -> F:
+    """Mark a provider method that opens its own transactions (a long poll waits outside any).
+
+    Other methods run inside one transaction with the call's record, and roll back on error.
+    """
+    method.own_transactions = True  # type: ignore[attr-defined]
+    return method
 
 
 _providers: dict[str, Provider] = {}

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import logging
+import os
+import queue
+import threading
+import time
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -39,11 +44,54 @@ def publish(sandbox: Sandbox, kind: str, *, at: str, **fields: Any) -> None:
 
 
 def send_now(group: str, event: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, {"type": "sandbox.event", "event": event})
-    except Exception:
-        # Live updates are best effort: a Redis hiccup must not fail the AWS call that caused them.
-        LOG.exception("could not publish %s to %s", event.get("type"), group)
+    """Hand the event to this process's sender thread and return at once.
+
+    The request or task that caused the event never waits on Redis; one thread per process sends
+    events in the order they were published, over its own event loop.
+    """
+    _sender().put((group, event))
+
+
+class _Sender:
+    def __init__(self) -> None:
+        self.queue: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()
+        self.pid = os.getpid()
+        self.thread = threading.Thread(target=self._run, name="live-events", daemon=True)
+        self.thread.start()
+
+    def put(self, item: tuple[str, dict[str, Any]]) -> None:
+        self.queue.put(item)
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        layer = get_channel_layer()
+        while True:
+            group, event = self.queue.get()
+            if layer is None:
+                continue
+            try:
+                loop.run_until_complete(layer.group_send(group, {"type": "sandbox.event", "event": event}))
+            except Exception:
+                # Live updates are best effort: a Redis hiccup must not stop the ones after it.
+                LOG.exception("could not publish %s to %s", event.get("type"), group)
+
+    def drain(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.queue.empty() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+_current: _Sender | None = None
+_current_lock = threading.Lock()
+
+
+def _sender() -> _Sender:
+    global _current
+    sender = _current
+    if sender is None or sender.pid != os.getpid():  # none yet, or inherited through a fork
+        with _current_lock:
+            if _current is None or _current.pid != os.getpid():
+                _current = _Sender()
+                atexit.register(_current.drain, 2.0)
+            sender = _current
+    return sender
