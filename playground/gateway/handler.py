@@ -3,7 +3,8 @@
     credential scope -> service model -> protocol -> operation -> identity (sandbox, key)
         -> parameters (parsed, validated) -> provider method -> output or AwsError -> response
 
-Every call is recorded (ApiCall) and published as an `api.call` live event. No exception escapes
+Every call is recorded (ApiCall, written in batches by calllog.py) and published as an
+`api.call` live event. No exception escapes
 as a 500 page: an unexpected one becomes AWS's InternalFailure, logged with its traceback.
 """
 
@@ -23,6 +24,7 @@ from django.db import transaction
 
 from playground.gateway import errors
 from playground.gateway.auth import AuthProblem, Credential, check_time, read_credential, verify_signature
+from playground.gateway.calllog import call_log
 from playground.gateway.errors import AwsError
 from playground.gateway.models import ApiCall
 from playground.gateway.protocols import detect, get_protocol
@@ -32,8 +34,6 @@ from playground.gateway.registry import provider_for
 from playground.gateway.request import AwsRequest, HttpResponse, RequestContext
 from playground.gateway.specs import service_for_target_prefix, service_model, services_for_signing_name
 from playground.gateway.validation import validate, validation_error
-from playground.live.bus import publish
-from playground.live.events import API_CALL
 from playground.sandboxes.models import AccessKey, Clock, Sandbox, wall_now
 from playground.sandboxes.services import default_sandbox, sandbox_for_account
 
@@ -101,20 +101,19 @@ def handle(request: AwsRequest) -> HttpResponse:
             if not getattr(method, "own_transactions", False):
                 output = method(ctx, params) or {}
             response = protocol.serialize(operation, output, request_id=request_id)
-            # The record commits with the call's own changes: one transaction per call.
-            _record(
-                request=request,
-                identity=identity,
-                credential=credential,
-                model=model,
-                operation=operation,
-                params=params,
-                error=None,
-                status=response.status,
-                request_id=request_id,
-                now=now,
-                duration_ms=(time.perf_counter() - started) * 1000,
-            )
+        _record(
+            request=request,
+            identity=identity,
+            credential=credential,
+            model=model,
+            operation=operation,
+            params=params,
+            error=None,
+            status=response.status,
+            request_id=request_id,
+            now=now,
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
         return response
     except AuthProblem as problem:
         error = _auth_error(problem, protocol)
@@ -125,23 +124,19 @@ def handle(request: AwsRequest) -> HttpResponse:
         error = errors.InternalFailure("We encountered an internal error. Please try again.")
     response = _error_response(error, request, model, protocol, operation, request_id)
     if identity is not None:
-        try:
-            with transaction.atomic():
-                _record(
-                    request=request,
-                    identity=identity,
-                    credential=credential,
-                    model=model,
-                    operation=operation,
-                    params=params,
-                    error=error,
-                    status=response.status,
-                    request_id=request_id,
-                    now=now or identity.sandbox.clock.now(),
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                )
-        except Exception:
-            LOG.exception("could not record the call %s", request_id)
+        _record(
+            request=request,
+            identity=identity,
+            credential=credential,
+            model=model,
+            operation=operation,
+            params=params,
+            error=error,
+            status=response.status,
+            request_id=request_id,
+            now=now or identity.sandbox.clock.now(),
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
     return response
 
 
@@ -192,7 +187,7 @@ def _cached_identity(access_key_id: str) -> Identity | None:
 
 def _with_fresh_clock(identity: Identity) -> Identity:
     sandbox = copy.copy(identity.sandbox)
-    sandbox.clock = Clock.objects.get(sandbox_id=sandbox.pk)
+    sandbox.clock = Clock.current(sandbox.pk)
     return Identity(sandbox, identity.access_key, identity.principal_arn)
 
 
@@ -333,11 +328,11 @@ def _record(
         "http_status": status,
         "duration_ms": round(duration_ms, 3),
     }
-    ApiCall.objects.create(
+    row = ApiCall(
         sandbox=identity.sandbox,
         at=now,
         principal_arn=identity.principal_arn,
         error_message=error.message[:2000] if error else "",
         **fields,
     )
-    publish(identity.sandbox, API_CALL.name, at=now.isoformat(), **fields)
+    call_log().record(sandbox=identity.sandbox, at=now.isoformat(), row=row, fields=fields)

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import NO_RETRY, SandboxInfo, Server
 from tests.signing import signed_request
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.live
 
@@ -168,7 +169,10 @@ def test_api_calls_are_recorded_without_secrets(aws: Any, sandbox: SandboxInfo, 
     from playground.gateway.models import ApiCall
 
     aws("sts").assume_role(RoleArn=f"arn:aws:iam::{sandbox.account_id}:role/Rec", RoleSessionName="rec")
-    call = ApiCall.objects.filter(sandbox__account_id=sandbox.account_id, operation="AssumeRole").get()
+    # The server writes call records in batches, within about 20 ms of the answer.
+    calls = ApiCall.objects.filter(sandbox__account_id=sandbox.account_id, operation="AssumeRole")
+    wait_until(calls.exists)
+    call = calls.get()
     assert call.service == "sts"
     assert call.params == {"RoleArn": f"arn:aws:iam::{sandbox.account_id}:role/Rec", "RoleSessionName": "rec"}
     assert call.access_key_id == sandbox.access_key_id
