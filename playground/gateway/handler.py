@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import logging
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, OperationNotFoundError, ServiceModel
 from django.conf import settings
 from django.db import transaction
 
@@ -39,6 +42,7 @@ from playground.sandboxes.models import AccessKey, Clock, Sandbox, wall_now
 from playground.sandboxes.services import default_sandbox, sandbox_for_account
 
 LOG = logging.getLogger(__name__)
+T = TypeVar("T")
 
 INVALID_TOKEN = "The security token included in the request is invalid."  # noqa: S105  (a message)
 
@@ -80,15 +84,6 @@ def handle(request: AwsRequest) -> HttpResponse:
         now = identity.sandbox.clock.now()
         operation = protocol.operation(model, request)
         params = protocol.parse(operation, request)
-        provider = provider_for(model.service_name)
-        problems = validate(model, operation, params)
-        if problems:
-            raise (provider and provider.validation_error(protocol.name, problems)) or validation_error(
-                protocol.name, problems
-            )
-        method = provider.handler(operation.name) if provider else None
-        if method is None:
-            raise errors.NotEmulated(f"Playground does not emulate {model.service_name}:{operation.name} yet.")
         ctx = RequestContext(
             sandbox=identity.sandbox,
             region=credential.region,
@@ -101,27 +96,8 @@ def handle(request: AwsRequest) -> HttpResponse:
             access_key=identity.access_key,
             principal_arn=identity.principal_arn,
         )
-        if getattr(method, "own_transactions", False):
-            # A long poll must not hold a transaction (on SQLite, the write lock) while it waits.
-            output = method(ctx, params) or {}
-        with transaction.atomic():
-            if not getattr(method, "own_transactions", False):
-                output = method(ctx, params) or {}
-            response = protocol.serialize(operation, output, request_id=request_id)
-        _record(
-            request=request,
-            identity=identity,
-            credential=credential,
-            model=model,
-            operation=operation,
-            params=params,
-            error=None,
-            status=response.status,
-            request_id=request_id,
-            now=now,
-            duration_ms=(time.perf_counter() - started) * 1000,
-        )
-        return response
+        serialize = functools.partial(protocol.serialize, operation, request_id=request_id)
+        response = dispatch(model=model, operation=operation, params=params, ctx=ctx, finish=serialize)
     except AuthProblem as problem:
         error = _auth_error(problem, protocol)
     except AwsError as aws_error:
@@ -129,14 +105,17 @@ def handle(request: AwsRequest) -> HttpResponse:
     except Exception:
         LOG.exception("unexpected error in %s", _label(model, operation))
         error = errors.InternalFailure("We encountered an internal error. Please try again.")
-    response = _error_response(error, request, model, protocol, operation, request_id)
+    if error is not None:
+        response = _error_response(error, request, model, protocol, operation, request_id)
     if identity is not None:
         _record(
+            sandbox=identity.sandbox,
+            principal_arn=identity.principal_arn,
             request=request,
-            identity=identity,
-            credential=credential,
-            model=model,
+            service=model.service_name if model else (credential.service if credential else ""),
             operation=operation,
+            region=credential.region if credential else "",
+            access_key_id=credential.access_key_id if credential else "",
             params=params,
             error=error,
             status=response.status,
@@ -145,6 +124,113 @@ def handle(request: AwsRequest) -> HttpResponse:
             duration_ms=(time.perf_counter() - started) * 1000,
         )
     return response
+
+
+def dispatch(
+    *,
+    model: ServiceModel,
+    operation: OperationModel,
+    params: dict[str, Any],
+    ctx: RequestContext,
+    finish: Callable[[dict[str, Any]], T],
+) -> T:
+    """Validate the parameters and run the provider method; `finish` turns its output into the
+    answer inside the same transaction, so a call that fails at any point changes nothing."""
+    provider = provider_for(model.service_name)
+    problems = validate(model, operation, params)
+    if problems:
+        raise (provider and provider.validation_error(ctx.protocol, problems)) or validation_error(
+            ctx.protocol, problems
+        )
+    method = provider.handler(operation.name) if provider else None
+    if method is None:
+        raise errors.NotEmulated(f"Playground does not emulate {model.service_name}:{operation.name} yet.")
+    if getattr(method, "own_transactions", False):
+        # A long poll must not hold a transaction (on SQLite, the write lock) while it waits.
+        output = method(ctx, params) or {}
+        with transaction.atomic():
+            return finish(output)
+    with transaction.atomic():
+        return finish(method(ctx, params) or {})
+
+
+CONSOLE_USER_AGENT = "playground-console"
+
+
+def invoke(
+    *,
+    sandbox: Sandbox,
+    service: str,
+    operation: str,
+    params: dict[str, Any],
+    region: str | None = None,
+    principal_arn: str = "",
+    source_ip: str = "",
+) -> dict[str, Any]:
+    """Call an AWS operation for the GUI or the REST API, as the AWS console calls AWS's APIs: the
+    same validation, provider and call record as a signed request, without the wire protocol.
+
+    `params` and the result are what boto3 takes and returns. Raises the AwsError AWS would.
+    """
+    started = time.perf_counter()
+    request_id = new_request_id()
+    region = region or sandbox.default_region
+    sandbox = copy.copy(sandbox)
+    sandbox.clock = Clock.current(sandbox.pk)
+    now = sandbox.clock.now()
+    principal_arn = principal_arn or _user_arn(sandbox)
+    public = urlsplit(settings.PLAYGROUND_PUBLIC_URL)
+    request = AwsRequest.build(
+        method="POST",
+        raw_path="/",
+        headers={"user-agent": CONSOLE_USER_AGENT, "host": public.netloc},
+        host=public.netloc,
+        scheme=public.scheme or "http",
+        source_ip=source_ip,
+    )
+    error: AwsError | None = None
+    op_model: OperationModel | None = None
+    try:
+        model = service_model(service)
+        try:
+            op_model = model.operation_model(operation)
+        except OperationNotFoundError:
+            raise errors.InvalidAction(f"The action {operation} is not valid for this web service.") from None
+        ctx = RequestContext(
+            sandbox=sandbox,
+            region=region,
+            now=now,
+            request_id=request_id,
+            service=service,
+            operation=operation,
+            protocol="console",
+            request=request,
+            principal_arn=principal_arn,
+        )
+        return dispatch(model=model, operation=op_model, params=params, ctx=ctx, finish=lambda output: output)
+    except AwsError as aws_error:
+        error = aws_error
+        raise
+    except Exception:
+        LOG.exception("unexpected error in console call %s:%s", service, operation)
+        error = errors.InternalFailure("We encountered an internal error. Please try again.")
+        raise error from None
+    finally:
+        _record(
+            sandbox=sandbox,
+            principal_arn=principal_arn,
+            request=request,
+            service=service,
+            operation=op_model,
+            region=region,
+            access_key_id="",
+            params=params,
+            error=error,
+            status=error.status if error else 200,
+            request_id=request_id,
+            now=now,
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
 
 
 def _label(model: ServiceModel | None, operation: OperationModel | None) -> str:
@@ -309,11 +395,13 @@ def _error_response(
 
 def _record(
     *,
+    sandbox: Sandbox,
+    principal_arn: str,
     request: AwsRequest,
-    identity: Identity,
-    credential: Credential | None,
-    model: ServiceModel | None,
+    service: str,
     operation: OperationModel | None,
+    region: str,
+    access_key_id: str,
     params: dict[str, Any],
     error: AwsError | None,
     status: int,
@@ -321,13 +409,12 @@ def _record(
     now: dt.datetime,
     duration_ms: float,
 ) -> None:
-    service = model.service_name if model else (credential.service if credential else "")
     fields = {
         "request_id": request_id,
         "service": service,
         "operation": operation.name if operation else "",
-        "region": credential.region if credential else "",
-        "access_key_id": credential.access_key_id if credential else "",
+        "region": region,
+        "access_key_id": access_key_id,
         "source_ip": request.source_ip,
         "user_agent": request.headers.get("user-agent", "")[:512],
         "params": redact(params, operation.input_shape if operation else None),
@@ -336,10 +423,10 @@ def _record(
         "duration_ms": round(duration_ms, 3),
     }
     row = ApiCall(
-        sandbox=identity.sandbox,
+        sandbox=sandbox,
         at=now,
-        principal_arn=identity.principal_arn,
+        principal_arn=principal_arn,
         error_message=error.message[:2000] if error else "",
         **fields,
     )
-    call_log().record(sandbox=identity.sandbox, at=now.isoformat(), row=row, fields=fields)
+    call_log().record(sandbox=sandbox, at=now.isoformat(), row=row, fields=fields)
