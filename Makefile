@@ -7,6 +7,8 @@ STAMP := $(VENV)/.stamp-install
 .PHONY: setup run test lint format bench clean
 
 $(STAMP): pyproject.toml package.json
+	@# Browser tests drive Debian's chromium (never a downloaded browser build).
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
