@@ -147,10 +147,12 @@ def test(args: list[str]) -> int:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         os.environ["REDIS_URL"] = ensure_redis(processes)
-        # A prefix and a Celery queue of this run's own: runs sharing one Redis never cross.
+        # A Channels prefix, a Celery queue and a test database of this run's own: runs sharing
+        # one Redis or one PostgreSQL never cross.
         run_id = secrets.token_hex(4)
         os.environ.setdefault("PLAYGROUND_CHANNEL_PREFIX", f"test-{run_id}")
         os.environ.setdefault("PLAYGROUND_CELERY_QUEUE", f"test-{run_id}")
+        os.environ.setdefault("PLAYGROUND_TEST_RUN_ID", run_id)
         return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT)
     finally:
         stop_all(processes)

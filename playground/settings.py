@@ -119,10 +119,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Each test run (make test) gets a database of its own, so runs on one machine never collide.
+_TEST_RUN = env_str("PLAYGROUND_TEST_RUN_ID", "")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test{'-' + _TEST_RUN if _TEST_RUN else ''}.sqlite3")}
+elif _TEST_RUN:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_TEST_RUN}"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
