@@ -46,8 +46,10 @@ def detect(service: ServiceModel, request: AwsRequest) -> Protocol:
     supported = protocols(service)
     ctype = request.content_type
     headers = request.headers
-    if "awsQueryCompatible" in service.metadata and "query" not in supported and (
-        ctype == "application/x-www-form-urlencoded" or "Action=" in request.query_string
+    if (
+        "awsQueryCompatible" in service.metadata
+        and "query" not in supported
+        and (ctype == "application/x-www-form-urlencoded" or "Action=" in request.query_string)
     ):
         # SQS's model now lists only json, but older SDKs still post query forms to it.
         return get_protocol("query")
