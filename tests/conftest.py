@@ -39,7 +39,22 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
         config = setup_databases(verbosity=0, interactive=False, aliases={"default": {}})
     yield
     with django_db_blocker.unblock():
+        _end_other_sessions()
         teardown_databases(config, verbosity=0)
+
+
+def _end_other_sessions() -> None:
+    """PostgreSQL will not drop a database others still use: end what a server process or a
+    background thread of this one (the call log's writer) left connected."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [connection.settings_dict["NAME"]],
+        )
 
 
 def _free_port() -> int:
