@@ -6,4 +6,7 @@ class KmsConfig(AppConfig):
     label = "kms"
 
     def ready(self) -> None:
-        from services.kms import provider  # noqa: F401  (registers the provider)
+        from services.kms import (
+            provider,  # noqa: F401  (registers the provider)
+            tasks,  # noqa: F401  (registers the due work: deletion at the end of the window, rotation)
+        )

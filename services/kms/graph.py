@@ -1,0 +1,61 @@
+"""What KMS puts on the diagram: one node per key, one node per alias with an edge to its key.
+
+    nodes(sandbox=...) -> [{"id": key ARN, "service": "kms", "type": "key", "label": ...,
+                            "state": KeyState, "attributes": {...}}, ...
+                           {"id": alias ARN, "service": "kms", "type": "alias", "label": "alias/..."}]
+    edges(sandbox=...) -> [{"source": alias ARN, "target": key ARN, "kind": "alias"}]
+
+A key's label is its first alias (the key id when it has none). Services that encrypt with a key
+(an SQS queue with KmsMasterKeyId) draw their own edge to the key's ARN; the `flow` events of
+every cryptographic call (events.py) animate along it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playground.sandboxes.models import Sandbox
+from services.kms.events import key_attributes
+from services.kms.models import Alias, Key
+
+
+def nodes(*, sandbox: Sandbox, region: str | None = None) -> list[dict[str, Any]]:
+    key_rows = Key.objects.select_related("current_material").filter(sandbox=sandbox)
+    alias_rows = Alias.objects.select_related("key").filter(sandbox=sandbox)
+    if region:
+        key_rows = key_rows.filter(region=region)
+        alias_rows = alias_rows.filter(region=region)
+    aliases = list(alias_rows)
+    first_alias: dict[int, str] = {}
+    for alias in aliases:
+        first_alias.setdefault(alias.key_id, alias.name)
+    result: list[dict[str, Any]] = []
+    for key in key_rows:
+        key.sandbox = sandbox
+        result.append(
+            {
+                "id": key.arn,
+                "service": "kms",
+                "type": "key",
+                "label": first_alias.get(key.pk, key.key_id),
+                "region": key.region,
+                "state": key.state,
+                "attributes": key_attributes(key),
+            }
+        )
+    for alias in aliases:
+        alias.sandbox = sandbox
+        result.append({"id": alias.arn, "service": "kms", "type": "alias", "label": alias.name, "region": alias.region})
+    return result
+
+
+def edges(*, sandbox: Sandbox, region: str | None = None) -> list[dict[str, Any]]:
+    rows = Alias.objects.select_related("key").filter(sandbox=sandbox)
+    if region:
+        rows = rows.filter(region=region)
+    result = []
+    for alias in rows:
+        alias.sandbox = sandbox
+        alias.key.sandbox = sandbox
+        result.append({"source": alias.arn, "target": alias.key.arn, "kind": "alias"})
+    return result

@@ -1,0 +1,141 @@
+"""Server-side encryption at rest for the services that keep data under a KMS key (SQS queues and
+SNS topics with KmsMasterKeyId): the domain functions they call, never the AWS API.
+
+SQS, on SendMessage to a queue with KmsMasterKeyId (SNS does the same per topic):
+
+    context = {"aws:sqs:arn": queue_arn}               # SNS: {"aws:sns:topicArn": topic_arn}
+    if the queue's cached data key is missing, older than KmsDataKeyReusePeriodSeconds, or was
+    made under another key than master_key(...).arn:
+        data_key = new_data_key(sandbox=..., region=..., key_id=queue.kms_master_key_id,
+                                context=context, source_arn=queue_arn, now=now)
+        keep data_key.ciphertext and now on the queue row (never data_key.plaintext)
+    else:
+        data_key = reuse_data_key(sandbox=..., region=..., ciphertext=cached_ciphertext,
+                                  context=context, now=now)
+    stored = seal(data_key.plaintext, body_bytes, aad=message_id.encode())
+    keep `stored` and data_key.ciphertext on the message row; the body is not stored in plaintext.
+
+and on ReceiveMessage: body = open_sealed(reuse_data_key(...).plaintext, stored, aad=...).
+
+new_data_key and reuse_data_key raise the KMS errors of exceptions.py (all KmsError) when the key
+is disabled, pending deletion, deleted or unusable, every time they are called, reuse period or
+not; translate them with SQS_ERRORS / SNS_ERRORS into the service's own error shape (SQS answers
+KMS.DisabledException as its KmsDisabled shape, and so on). new_data_key publishes a
+"generate-data-key" flow from the queue or topic ARN to the key; reuse_data_key publishes nothing
+(it stands for the service's in-memory data key cache).
+
+"alias/aws/sqs" (or "alias/aws/sns") as KmsMasterKeyId makes the AWS managed key on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from playground.sandboxes.models import Sandbox
+from services.kms import crypto, keys
+from services.kms.crypto import DataKey
+from services.kms.exceptions import InvalidCiphertextException, InvalidKeyUsageException
+from services.kms.models import Key
+from services.kms.specs import ENCRYPT_DECRYPT, SYMMETRIC_DEFAULT
+
+__all__ = [
+    "SNS_ERRORS",
+    "SQS_ERRORS",
+    "DataKey",
+    "aws_managed_key",
+    "master_key",
+    "new_data_key",
+    "open_sealed",
+    "reuse_data_key",
+    "seal",
+]
+
+NONCE_BYTES = 12
+
+# KMS error code -> the error shape SQS answers with (its model's Kms* shapes; the gateway sends
+# them with their query codes, KMS.DisabledException and so on).
+SQS_ERRORS = {
+    "DisabledException": "KmsDisabled",
+    "NotFoundException": "KmsNotFound",
+    "KMSInvalidStateException": "KmsInvalidState",
+    "InvalidKeyUsageException": "KmsInvalidKeyUsage",
+    "AccessDeniedException": "KmsAccessDenied",
+    "InvalidCiphertextException": "KmsInvalidState",
+}
+
+# KMS error code -> the error shape SNS answers with (its model's KMS* shapes).
+SNS_ERRORS = {
+    "DisabledException": "KMSDisabledException",
+    "NotFoundException": "KMSNotFoundException",
+    "KMSInvalidStateException": "KMSInvalidStateException",
+    "InvalidKeyUsageException": "KMSInvalidStateException",
+    "AccessDeniedException": "KMSAccessDeniedException",
+    "InvalidCiphertextException": "KMSInvalidStateException",
+}
+
+
+def aws_managed_key(*, sandbox: Sandbox, region: str, service: str, now: dt.datetime) -> Key:
+    """alias/aws/<service>'s key, made on first use (service: "sqs", "sns", ...)."""
+    return keys.aws_managed_key(sandbox=sandbox, region=region, service=service, now=now)
+
+
+def master_key(*, sandbox: Sandbox, region: str, key_id: str, now: dt.datetime) -> Key:
+    """The usable symmetric encryption key a KmsMasterKeyId names (key id, key ARN, alias name or
+    alias ARN; alias/aws/<service> made on first use)."""
+    key = keys.resolve_key(sandbox=sandbox, region=region, key_id=key_id, now=now)
+    keys.require_enabled(key)
+    if key.key_usage != ENCRYPT_DECRYPT or key.key_spec != SYMMETRIC_DEFAULT:
+        raise InvalidKeyUsageException(
+            f"{key.arn} key usage is {key.key_usage} with key spec {key.key_spec}, which cannot protect data at rest."
+        )
+    return key
+
+
+def new_data_key(
+    *,
+    sandbox: Sandbox,
+    region: str,
+    key_id: str,
+    context: dict[str, str],
+    source_arn: str,
+    now: dt.datetime,
+) -> DataKey:
+    """A fresh AES-256 data key under the master key (a GenerateDataKey, shown as a flow from
+    `source_arn` to the key)."""
+    key = master_key(sandbox=sandbox, region=region, key_id=key_id, now=now)
+    return crypto.generate_data_key(
+        sandbox=sandbox, region=region, key_id=key.key_id, key_spec="AES_256", encryption_context=context,
+        caller=source_arn, now=now,
+    )  # fmt: skip
+
+
+def reuse_data_key(
+    *, sandbox: Sandbox, region: str, ciphertext: bytes, context: dict[str, str], now: dt.datetime
+) -> DataKey:
+    """The plaintext of a data key made earlier, checking its key is still usable."""
+    decrypted = crypto.decrypt(
+        sandbox=sandbox, region=region, ciphertext=ciphertext, encryption_context=context, caller="", now=now,
+        record=False,
+    )  # fmt: skip
+    return DataKey(decrypted.plaintext, ciphertext, decrypted.key_arn, decrypted.key_material_id)
+
+
+def seal(data_key: bytes | None, plaintext: bytes, *, aad: bytes = b"") -> bytes:
+    """AES-256-GCM under a data key: nonce || ciphertext || tag."""
+    if data_key is None:
+        raise ValueError("sealing needs the data key's plaintext")
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(data_key).encrypt(nonce, plaintext, aad)
+
+
+def open_sealed(data_key: bytes | None, sealed: bytes, *, aad: bytes = b"") -> bytes:
+    if data_key is None:
+        raise ValueError("opening needs the data key's plaintext")
+    try:
+        return AESGCM(data_key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+    except (InvalidTag, ValueError):
+        raise InvalidCiphertextException("") from None
