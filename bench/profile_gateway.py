@@ -3,11 +3,9 @@
     python -m bench.profile_gateway [--server] [--calls 2000] [--seconds 30] [--database sqlite|postgres]
                                     [--auth open|strict] [--top 25] [--out var/bench/gateway.prof]
 
-In-process (default): one request signed once by botocore is handed to the gateway middleware's sync
-path (Django request -> AwsRequest -> handle -> Django response) in this process, on a fresh
-database of its own, with the real Redis for live events. Daphne and the thread hop are not in the
-picture, and live events cost more here than in the server: with no event loop in this thread,
-asgiref's async_to_sync starts a thread and an event loop (and channels_redis a connection) per call.
+In-process (default): one request signed once by botocore is handed to what the gateway's thread
+does (ASGI scope -> AwsRequest -> handle -> response) in this process, on a fresh database of its
+own, with the real Redis for live events. Daphne and the thread hop are not in the picture.
 
 --server: our Daphne runs bench/profiled_asgi.py (cProfile on every thread of the server) and one
 boto3 client calls it; the profile is what the server did, all threads merged, as the bench sees it.
@@ -73,7 +71,7 @@ def _profile_in_process(harness: Harness, args: argparse.Namespace) -> tuple[pst
 
     call_command("migrate", "--no-input", verbosity=0)
     request_for = _request_factory()
-    call = _middleware_call()
+    from playground.gateway.asgi import _handle_in_thread as call
     for _ in range(100):  # warm up: models, caches, connections
         _check(call(request_for()))
 
@@ -120,12 +118,13 @@ def _profile_server(harness: Harness, args: argparse.Namespace) -> tuple[pstats.
 
 
 def _request_factory() -> Any:
-    """A function making a fresh Django request carrying one botocore-signed STS call."""
+    """A function making a fresh AwsRequest carrying one botocore-signed STS call, as the gateway's
+    ASGI front door builds it from Daphne's scope."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
-    from django.test import RequestFactory
 
+    from playground.gateway.asgi import aws_request_from_scope
     from playground.sandboxes.services import sandbox_create
 
     _, key, secret = sandbox_create(name="profile")
@@ -136,29 +135,30 @@ def _request_factory() -> Any:
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "User-Agent": "bench-profile"},
     )
     SigV4Auth(Credentials(key.access_key_id, secret), "sts", "us-east-1").add_auth(signed)
-    meta = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in signed.headers.items()}
-    meta.pop("HTTP_CONTENT_TYPE", None)
-    meta["HTTP_HOST"] = HOST
-    factory = RequestFactory()
+    headers = [(b"host", HOST.encode())] + [
+        (name.lower().encode("latin-1"), str(value).encode("latin-1")) for name, value in signed.headers.items()
+    ]
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
+        "headers": headers,
+        "scheme": "http",
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
 
     def make() -> Any:
-        return factory.post("/", data=BODY, content_type=signed.headers["Content-Type"], **meta)
+        return aws_request_from_scope(scope, BODY, oversized=False)
 
     return make
 
 
-def _middleware_call() -> Any:
-    from playground.gateway.middleware import AwsGatewayMiddleware
-
-    def not_aws(request: Any) -> Any:
-        raise AssertionError("the gateway middleware let a signed request through")
-
-    return AwsGatewayMiddleware(not_aws)
-
-
 def _check(response: Any) -> None:
-    if response.status_code != 200 or b"GetCallerIdentityResult" not in response.content:
-        sys.exit(f"the gateway did not answer the call: {response.status_code} {response.content[:500]!r}")
+    if response.status != 200 or b"GetCallerIdentityResult" not in response.body:
+        sys.exit(f"the gateway did not answer the call: {response.status} {response.body[:500]!r}")
 
 
 def _trim(text: str) -> str:

@@ -80,7 +80,6 @@ INSTALLED_APPS = [
 INSTALLED_APPS += env_list("PLAYGROUND_EXTRA_APPS", [])
 
 MIDDLEWARE = [
-    "playground.gateway.middleware.AwsGatewayMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
