@@ -26,7 +26,8 @@ import requests
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
-LOG_DIR = ROOT / "var" / "test-logs"
+# One folder per test run (make test gives each a run id), so concurrent runs never share logs.
+LOG_DIR = ROOT / "var" / "test-logs" / (os.environ.get("PLAYGROUND_TEST_RUN_ID") or "default")
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -118,10 +119,10 @@ def _start_server(name: str, env: dict[str, str]) -> Server:
         if process.poll() is not None:
             raise RuntimeError(f"{name} server exited: {log_path.read_text()[-3000:]}")
         try:
-            if requests.get(f"{url}/healthz", timeout=1).ok:
+            if requests.get(f"{url}/healthz", timeout=5).ok:
                 return Server(url, process, log_path, env)
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or still importing on a loaded machine
         time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"{name} server did not start: {log_path.read_text()[-3000:]}")
