@@ -115,17 +115,20 @@ def _start_server(name: str, env: dict[str, str]) -> Server:
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} server exited: {log_path.read_text()[-3000:]}")
-        try:
-            if requests.get(f"{url}/healthz", timeout=5).ok:
-                return Server(url, process, log_path, env)
-        except (requests.ConnectionError, requests.Timeout):
-            pass  # not listening yet, or still importing on a loaded machine
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{name} server did not start: {log_path.read_text()[-3000:]}")
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} server exited: {log_path.read_text()[-3000:]}")
+            try:
+                if requests.get(f"{url}/healthz", timeout=5).ok:
+                    return Server(url, process, log_path, env)
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or still importing on a loaded machine
+            time.sleep(0.1)
+        raise RuntimeError(f"{name} server did not start: {log_path.read_text()[-3000:]}")
+    except BaseException:
+        process.kill()  # never leave a half-started server behind
+        raise
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -1,9 +1,13 @@
 """Time-based work, run on each sandbox's own clock.
 
-A service registers a handler with `@due_work("name")`. A handler receives the sandbox and its
-clock's `now`, finds its rows with `due_at <= now` through an indexed column, claims them
-atomically (so two workers never run the same job) and does the work. The Celery beat tick calls
-`run_due_work` for every sandbox about once a second; advancing a clock calls it at once.
+A service registers a handler with `@due_work("name", due=...)`. A handler receives the sandbox
+and its clock's `now`, finds its rows with `due_at <= now` through an indexed column, claims them
+atomically (so two workers never run the same job) and does the work. Advancing a clock runs every
+handler for that sandbox at once. The Celery beat tick runs about once a second over all
+sandboxes: it reads every clock, and for each handler asks its `due` function which sandboxes have
+rows due by the latest of those clocks (one indexed query per handler), then runs the handler
+for those sandboxes only, each on its own clock. A handler without `due` runs for every sandbox
+on every tick, which a classroom of hundreds of sandboxes cannot afford: give one.
 
 One-off work can use the platform's DueTimer table instead of a column of its own:
 `schedule_timer(sandbox=..., due_at=..., kind="sqs.move-task", payload={...})` and
@@ -15,24 +19,37 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from playground.sandboxes.models import DueTimer, Sandbox
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
 LOG = logging.getLogger(__name__)
 
 DueWorkHandler = Callable[[Sandbox, dt.datetime], None]
+# due(latest_now) -> the rows that may be due by then; the tick reads their sandbox ids.
+DueQuery = Callable[[dt.datetime], "QuerySet[Any]"]
 TimerHandler = Callable[[Sandbox, dt.datetime, dict[str, Any]], None]
 
-_handlers: dict[str, DueWorkHandler] = {}
+
+@dataclass(frozen=True)
+class Registration:
+    handler: DueWorkHandler
+    due: DueQuery | None
+
+
+_handlers: dict[str, Registration] = {}
 _timer_handlers: dict[str, TimerHandler] = {}
 
 
-def due_work(name: str) -> Callable[[DueWorkHandler], DueWorkHandler]:
+def due_work(name: str, *, due: DueQuery | None = None) -> Callable[[DueWorkHandler], DueWorkHandler]:
     def register(fn: DueWorkHandler) -> DueWorkHandler:
-        _handlers[name] = fn
+        _handlers[name] = Registration(fn, due)
         return fn
 
     return register
@@ -52,16 +69,39 @@ def schedule_timer(*, sandbox: Sandbox, due_at: dt.datetime, kind: str, payload:
     return DueTimer.objects.create(sandbox=sandbox, due_at=due_at, kind=kind, payload=payload)
 
 
+def _run(name: str, handler: DueWorkHandler, sandbox: Sandbox, now: dt.datetime) -> None:
+    try:
+        handler(sandbox, now)
+    except Exception:
+        LOG.exception("due work %s failed for sandbox %s", name, sandbox.account_id)
+
+
 def run_due_work(sandbox: Sandbox, now: dt.datetime) -> None:
     """Run every registered handler for one sandbox. A failing handler is logged, not fatal."""
-    for name, handler in list(_handlers.items()):
-        try:
-            handler(sandbox, now)
-        except Exception:
-            LOG.exception("due work %s failed for sandbox %s", name, sandbox.account_id)
+    for name, registration in list(_handlers.items()):
+        _run(name, registration.handler, sandbox, now)
 
 
-@due_work("platform.timers")
+def run_due_work_everywhere(clocks: dict[int, tuple[Sandbox, dt.datetime]]) -> None:
+    """The tick: every handler, for the sandboxes (id -> (sandbox, its now)) that have work due."""
+    if not clocks:
+        return
+    latest = max(now for _, now in clocks.values())
+    for name, registration in list(_handlers.items()):
+        if registration.due is None:
+            candidates = set(clocks)
+        else:
+            try:
+                candidates = set(registration.due(latest).values_list("sandbox_id", flat=True).distinct())
+            except Exception:
+                LOG.exception("due work %s could not find its sandboxes", name)
+                continue
+        for sandbox_id in sorted(candidates & set(clocks)):
+            sandbox, now = clocks[sandbox_id]
+            _run(name, registration.handler, sandbox, now)
+
+
+@due_work("platform.timers", due=lambda latest: DueTimer.objects.filter(due_at__lte=latest))
 def _run_timers(sandbox: Sandbox, now: dt.datetime) -> None:
     due = DueTimer.objects.filter(sandbox=sandbox, due_at__lte=now).order_by("due_at", "id")
     for timer in list(due[:500]):

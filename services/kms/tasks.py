@@ -11,19 +11,23 @@ from playground.sandboxes.duework import due_work
 from playground.sandboxes.models import Sandbox
 from services.kms.imports import expire_due_material
 from services.kms.management import delete_due_keys
+from services.kms.models import ENABLED, PENDING_DELETION, Key
 from services.kms.rotation import rotate_due_keys
 
 
-@due_work("kms.deletion")
+@due_work("kms.deletion", due=lambda latest: Key.objects.filter(deletion_at__lte=latest, state=PENDING_DELETION))
 def delete_keys(sandbox: Sandbox, now: dt.datetime) -> None:
     delete_due_keys(sandbox=sandbox, now=now)
 
 
-@due_work("kms.rotation")
+@due_work(
+    "kms.rotation",
+    due=lambda latest: Key.objects.filter(next_rotation_at__lte=latest, rotation_enabled=True, state=ENABLED),
+)
 def rotate_keys(sandbox: Sandbox, now: dt.datetime) -> None:
     rotate_due_keys(sandbox=sandbox, now=now)
 
 
-@due_work("kms.import-expiry")
+@due_work("kms.import-expiry", due=lambda latest: Key.objects.filter(valid_to__lte=latest))
 def expire_imported_material(sandbox: Sandbox, now: dt.datetime) -> None:
     expire_due_material(sandbox=sandbox, now=now)
