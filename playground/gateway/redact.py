@@ -48,7 +48,9 @@ def _redact(value: Any, shape: Shape | None, name: str) -> Any:
         members = getattr(shape, "members", None) or {}
         value_shape = getattr(shape, "value", None)
         return {
-            str(k): _redact(v, members.get(k) if members else value_shape, str(k) if members else "")
+            str(k).replace("\x00", "\\u0000"): _redact(
+                v, members.get(k) if members else value_shape, str(k) if members else ""
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):
@@ -57,6 +59,8 @@ def _redact(value: Any, shape: Shape | None, name: str) -> Any:
         return f"<{len(value)} bytes>" if len(value) > 48 else base64.b64encode(value).decode()
     if isinstance(value, dt.datetime):
         return value.isoformat()
-    if isinstance(value, str) and len(value) > MAX_STRING:
-        return value[:MAX_STRING] + "…"
+    if isinstance(value, str):
+        # PostgreSQL's jsonb cannot hold U+0000; the record shows it escaped.
+        value = value.replace("\x00", "\\u0000")
+        return value[:MAX_STRING] + "…" if len(value) > MAX_STRING else value
     return value

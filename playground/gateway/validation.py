@@ -99,7 +99,7 @@ def render(value: Any) -> str:
         return "{" + ", ".join(f"{render(key)}={render(item)}" for key, item in value.items()) + "}"
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
-    return str(value)
+    return str(value).replace("\x00", "\\u0000")
 
 
 def _render_float(value: float) -> str:
@@ -266,9 +266,12 @@ def _sensitive(shape: Shape) -> bool:
 def _collective(shape: Shape, lead: str) -> _Constraint | None:
     """All of a scalar's constraints as one, the way AWS reports list members and map entries."""
     constraints = _scalar_constraints(shape)
+    # AWS lists a member's modeled constraints; the null-character rule is ours, so it is checked
+    # but not listed (a list member or map key with U+0000 still fails, naming the others).
     if not constraints:
         return None
-    text = f"{lead}: [" + ", ".join(constraint.text for constraint in constraints) + "]"
+    listed = [constraint for constraint in constraints if constraint.kind != "characters"] or constraints
+    text = f"{lead}: [" + ", ".join(constraint.text for constraint in listed) + "]"
     return _Constraint(lambda value: all(constraint.test(value) for constraint in constraints), text, "members")
 
 
@@ -276,7 +279,15 @@ def _scalar_constraints(shape: Shape) -> list[_Constraint]:
     kind = shape.type_name
     metadata = shape.metadata
     if kind == "string":
-        constraints = []
+        # No AWS string carries U+0000 (and PostgreSQL cannot store one): refuse it as a
+        # constraint, so a provider never sees it and never fails on it.
+        constraints = [
+            _Constraint(
+                lambda value: not isinstance(value, str) or "\x00" not in value,
+                "Member must not contain the null character (U+0000)",
+                "characters",
+            )
+        ]
         enum = metadata.get("enum")
         if enum:
             allowed = frozenset(enum)

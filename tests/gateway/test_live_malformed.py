@@ -180,3 +180,23 @@ def test_api_calls_are_recorded_without_secrets(aws: Any, sandbox: SandboxInfo, 
     assert call.error_code == ""
     assert call.http_status == 200
     assert json.dumps(call.params).find("SecretAccessKey") == -1
+
+
+@pytest.mark.parametrize(
+    ("service", "call"),
+    [
+        ("kms", lambda client: client.create_key(Description="a\x00b")),
+        ("sns", lambda client: client.create_topic(Name="a\x00b")),
+        ("sqs", lambda client: client.list_queues(QueueNamePrefix="a\x00")),
+    ],
+)
+def test_a_null_character_is_refused_with_a_400(aws: Any, service: str, call: Any, db_access: None) -> None:
+    from playground.gateway.models import ApiCall
+
+    with pytest.raises(ClientError) as caught:
+        call(aws(service))
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "null character" in caught.value.response["Error"]["Message"]
+    # The call is still recorded (PostgreSQL cannot store U+0000: the record holds it escaped).
+    request_id = caught.value.response["ResponseMetadata"]["RequestId"]
+    wait_until(ApiCall.objects.filter(request_id=request_id).exists)

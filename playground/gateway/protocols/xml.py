@@ -201,11 +201,16 @@ def write_value(parent: Element, shape: Shape, value: Any, tag: str) -> None:
         node.text = scalar_text(shape, value)
 
 
+# Characters XML 1.0 cannot carry at all, not even as references: U+0000, most C0 controls,
+# lone surrogates, U+FFFE/U+FFFF. They can only come from echoing user input; they become U+FFFD.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def to_bytes(root: Element) -> bytes:
     # ElementTree leaves a carriage return in text as is, and every XML reader turns it into a line
     # feed; as a character reference it survives. Markup never holds one, so replacing all is safe.
     text = tostring(root, encoding="unicode").replace("\r", "&#13;")
-    return XML_DECLARATION + text.encode("utf-8")
+    return XML_DECLARATION + _NOT_XML.sub("\ufffd", text).encode("utf-8")
 
 
 def text_element(parent: Element, tag: str, text: str) -> Element:
