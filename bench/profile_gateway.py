@@ -72,6 +72,7 @@ def _profile_in_process(harness: Harness, args: argparse.Namespace) -> tuple[pst
     call_command("migrate", "--no-input", verbosity=0)
     request_for = _request_factory()
     from playground.gateway.asgi import _handle_in_thread as call
+
     for _ in range(100):  # warm up: models, caches, connections
         _check(call(request_for()))
 
