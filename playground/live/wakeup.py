@@ -1,0 +1,208 @@
+"""Wake-ups across processes: "something changed on X, look again" for requests that wait.
+
+A long poll (SQS ReceiveMessage, later SNS/Kinesis consumers) must return as soon as its data
+arrives, even when the change happens in another server process or in the Celery worker. The
+waiter subscribes to a channel on Redis pub/sub, checks the database, and when it found nothing
+blocks on the subscription with a timeout; a writer calls `notify(channel)`, which publishes on
+the channel once its transaction commits (so the waiter's re-check sees the new rows), from a
+thread of its own so that the writer's request never waits on Redis.
+
+    with listen("sqs:42") as waiter:          # subscribed before the first check: nothing is missed
+        while not (found := look()) and waiter.wait(timeout=left):
+            ...
+
+The message carries no data: the database stays the only truth, a wake-up only says "look
+again". A spurious wake-up costs one query. Channel names are namespaced by the run's Channels
+prefix, so test runs and benches sharing one Redis never wake each other.
+
+When Redis cannot be reached, waiters fall back to re-checking every POLL_FALLBACK seconds and
+writers skip the publish (logged once): slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import transaction
+
+LOG = logging.getLogger(__name__)
+
+POLL_FALLBACK = 0.25  # seconds between re-checks when Redis is unavailable
+_lock = threading.Lock()
+_client: redis.Redis | None = None
+_warned = False
+
+
+def _redis() -> redis.Redis:
+    global _client
+    if _client is None:
+        with _lock:
+            if _client is None:
+                _client = redis.Redis.from_url(
+                    settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+                )
+    return _client
+
+
+def _prefix() -> str:
+    layers: dict[str, Any] = getattr(settings, "CHANNEL_LAYERS", {})
+    return str(layers.get("default", {}).get("CONFIG", {}).get("prefix", "asgi"))
+
+
+def channel_key(channel: str) -> str:
+    return f"{_prefix()}:wake:{channel}"
+
+
+def _warn_once(problem: Exception) -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        LOG.warning("wake-ups degrade to polling: Redis is unavailable (%s)", problem)
+
+
+def publish_now(*channels: str) -> None:
+    """Publish a wake-up on each channel from this thread, in one round trip."""
+    if not channels:
+        return
+    try:
+        client = _redis()
+        if len(channels) == 1:
+            client.publish(channel_key(channels[0]), b"1")
+            return
+        with client.pipeline(transaction=False) as pipe:
+            for channel in channels:
+                pipe.publish(channel_key(channel), b"1")
+            pipe.execute()
+    except redis.RedisError as problem:
+        _warn_once(problem)
+
+
+class _Publisher:
+    """One thread per process publishes wake-ups, so a request never waits on Redis for them.
+    Under load it gathers whatever channels are pending and publishes each once."""
+
+    def __init__(self) -> None:
+        self.queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.pid = os.getpid()
+        self.thread = threading.Thread(target=self._run, name="wake-ups", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            pending = {self.queue.get()}
+            while True:
+                try:
+                    pending.add(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            publish_now(*sorted(pending))
+
+    def drain(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.queue.empty() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+_publisher: _Publisher | None = None
+
+
+def _current_publisher() -> _Publisher:
+    global _publisher
+    publisher = _publisher
+    if publisher is None or publisher.pid != os.getpid():  # none yet, or inherited through a fork
+        with _lock:
+            if _publisher is None or _publisher.pid != os.getpid():
+                _publisher = _Publisher()
+                atexit.register(_publisher.drain, 2.0)
+            publisher = _publisher
+    return publisher
+
+
+def notify_now(*channels: str) -> None:
+    """Wake whoever waits on these channels, now (use `notify` inside a transaction). Returns at
+    once: the publish happens on this process's wake-up thread."""
+    publisher = _current_publisher()
+    for channel in channels:
+        publisher.queue.put(channel)
+
+
+def notify(*channels: str) -> None:
+    """Wake whoever waits on these channels once the current transaction commits (at once outside one)."""
+    if channels:
+        transaction.on_commit(lambda: notify_now(*channels))
+
+
+class Waiter:
+    """A subscription to one or more channels; `wait` blocks until a wake-up or the timeout."""
+
+    def __init__(self, channels: tuple[str, ...]) -> None:
+        self.channels = channels
+        self._pubsub: Any = None
+
+    def __enter__(self) -> Waiter:
+        try:
+            pubsub = _redis().pubsub(ignore_subscribe_messages=False)
+            pubsub.subscribe(*(channel_key(channel) for channel in self.channels))
+            # Wait for the confirmations: only then is a publish made after our first look certain
+            # to reach us.
+            confirmed = 0
+            deadline = time.monotonic() + 2
+            while confirmed < len(self.channels) and time.monotonic() < deadline:
+                message = pubsub.get_message(timeout=max(0.0, deadline - time.monotonic()))
+                if message and message.get("type") == "subscribe":
+                    confirmed += 1
+            self._pubsub = pubsub
+        except redis.RedisError as problem:
+            _warn_once(problem)
+            self._pubsub = None
+        return self
+
+    def wait(self, timeout: float) -> bool:
+        """Block up to `timeout` seconds; True when woken (or unsure), False when the time ran out."""
+        if timeout <= 0:
+            return False
+        if self._pubsub is None:
+            time.sleep(min(timeout, POLL_FALLBACK))
+            return True
+        try:
+            message = self._pubsub.get_message(ignore_subscribe_messages=True, timeout=timeout)
+        except redis.RedisError as problem:
+            _warn_once(problem)
+            self._close()
+            time.sleep(min(timeout, POLL_FALLBACK))
+            return True
+        if message is None:
+            return False
+        # Several writers may have published: drain what is already here, one re-check serves all.
+        try:
+            while self._pubsub.get_message(ignore_subscribe_messages=True, timeout=0) is not None:
+                pass
+        except redis.RedisError:
+            pass
+        return True
+
+    def _close(self) -> None:
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            with contextlib.suppress(redis.RedisError):
+                pubsub.close()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._close()
+
+
+def listen(*channels: str) -> Waiter:
+    """Subscribe to wake-ups on these channels; use as a context manager."""
+    return Waiter(channels)

@@ -1,0 +1,46 @@
+"""The SQS part of a sandbox's diagram: one node per queue, one edge per dead-letter queue link."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from playground.sandboxes.models import Sandbox
+from services.sqs.models import Queue
+from services.sqs.queues import queue_counts
+
+
+def graph(sandbox: Sandbox, *, now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
+    """{"nodes": [...], "edges": [...]}: nodes keyed by queue ARN, edges from a source queue to its
+    dead-letter queue (labelled with maxReceiveCount)."""
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    queues = list(Queue.objects.filter(sandbox=sandbox).order_by("region", "name"))
+    known = {queue.arn for queue in queues}
+    for queue in queues:
+        counts = queue_counts(queue, now=now)
+        nodes.append(
+            {
+                "id": queue.arn,
+                "service": "sqs",
+                "type": "queue",
+                "name": queue.name,
+                "region": queue.region,
+                "fifo": queue.fifo,
+                "visible": counts["ApproximateNumberOfMessages"],
+                "in_flight": counts["ApproximateNumberOfMessagesNotVisible"],
+                "delayed": counts["ApproximateNumberOfMessagesDelayed"],
+            }
+        )
+        if queue.dead_letter_target_arn and queue.dead_letter_target_arn in known:
+            edges.append(
+                {
+                    "id": f"{queue.arn}->{queue.dead_letter_target_arn}",
+                    "source": queue.arn,
+                    "target": queue.dead_letter_target_arn,
+                    "type": "dead-letter",
+                    "label": f"after {queue.max_receive_count} receives",
+                    "max_receive_count": queue.max_receive_count,
+                }
+            )
+    return {"nodes": nodes, "edges": edges}
