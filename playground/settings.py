@@ -9,12 +9,15 @@ Environment variables (all optional locally):
   PLAYGROUND_MASTER_KEY    Fernet key encrypting stored secrets; generated once into var/ otherwise
   ALLOWED_HOSTS            comma-separated (default localhost,127.0.0.1,[::1],testserver)
   DEBUG                    default false
+  PLAYGROUND_QUOTA_*       per-sandbox quotas (see QUOTAS below; on by default in strict mode)
+  PLAYGROUND_LAB_DIRS      more folders of lab bundles (comma-separated)
 """
 
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -72,8 +75,13 @@ INSTALLED_APPS = [
     "playground.gateway",
     "playground.live",
     "playground.web",
+    "rest_framework.authtoken",
+    "playground.classroom",
+    "playground.labs",
+    "playground.api",
     "services.sts",
     "services.sqs",
+    "services.sns",
     "services.kms",
 ]
 # More apps to load (plugins; the test suite loads a helper app into its servers this way).
@@ -184,9 +192,76 @@ PLAYGROUND_PUBLIC_URL = env_str("PLAYGROUND_PUBLIC_URL", "http://localhost:8000"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an unauthenticated request gets 401 with `WWW-Authenticate: Token`.
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "playground.api.errors.exception_handler",
+    # Per user (per address before signing in). A classroom often reaches the server from one
+    # address, so these allow a whole class at once while still stopping a guessing loop.
+    "DEFAULT_THROTTLE_RATES": {
+        "join": env_str("PLAYGROUND_JOIN_RATE", "300/min"),
+        "token": env_str("PLAYGROUND_TOKEN_RATE", "300/min"),
+    },
 }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Playground REST API",
+    "DESCRIPTION": "Sandboxes, credentials, clocks, the diagram's graph, events, classrooms and lab sessions. "
+    "Authenticate with the session cookie (browser) or `Authorization: Token <key>` (POST /api/token/).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"SandboxRole": ["owner", "instructor"], "ClassroomRole": ["instructor", "student"]},
+}
+try:  # Swagger UI served from this server when drf-spectacular-sidecar is installed (offline classrooms)
+    import drf_spectacular_sidecar  # noqa: F401
+
+    INSTALLED_APPS.append("drf_spectacular_sidecar")
+    SPECTACULAR_SETTINGS.update({"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR"})
+except ImportError:
+    pass
+
+
+def _resource_quotas(raw: str) -> dict[str, int]:
+    """Parse `sqs.Queue=100,kms.Key=50` (app_label.Model=N: at most N rows of that model per sandbox)."""
+    quotas: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        label, _, number = item.partition("=")
+        if label.count(".") != 1 or not number.strip().isdigit():
+            raise ImproperlyConfigured(f"PLAYGROUND_QUOTA_RESOURCES: {item!r} is not app_label.Model=N")
+        quotas[label.strip()] = int(number)
+    return quotas
+
+
+# Quotas per sandbox, so that one student cannot hurt the class (playground/classroom/quotas.py).
+# 0 switches a quota off. Strict mode (the classroom) has them on by default; open mode (one person
+# on their own machine) has them off unless set.
+_CLASSROOM = AUTH_MODE == "strict"
+QUOTAS: dict[str, Any] = {
+    # AWS calls per second (token bucket on Redis, across all server processes) and the burst allowed.
+    "requests_per_second": env_float("PLAYGROUND_QUOTA_REQUESTS_PER_SECOND", 50.0 if _CLASSROOM else 0.0, minimum=0),
+    "request_burst": env_int("PLAYGROUND_QUOTA_REQUEST_BURST", 200, minimum=1),
+    # Bytes of message bodies stored at once (SQS messages, and later SNS/Kinesis/S3 payloads).
+    "stored_bytes": env_int("PLAYGROUND_QUOTA_STORED_BYTES", 50 * 1024 * 1024 if _CLASSROOM else 0, minimum=0),
+    # Resources per service: rows of each model per sandbox.
+    "resources": _resource_quotas(
+        env_str(
+            "PLAYGROUND_QUOTA_RESOURCES",
+            "sqs.Queue=100,kms.Key=100,kms.Alias=200,sns.Topic=100,sns.Subscription=300" if _CLASSROOM else "",
+        )
+    ),
+}
+# Long-term access keys a sandbox may have (IAM allows two per user, so that one can be rotated).
+MAX_ACCESS_KEYS = env_int("PLAYGROUND_MAX_ACCESS_KEYS", 2, minimum=1)
+# Sandboxes a non-staff user may create for themselves through the REST API.
+MAX_SANDBOXES_PER_USER = env_int("PLAYGROUND_MAX_SANDBOXES_PER_USER", 5, minimum=0)
+# Live events kept per sandbox for GET /api/sandboxes/<id>/events/ (older ones are pruned).
+LIVE_EVENTS_KEPT = env_int("PLAYGROUND_LIVE_EVENTS_KEPT", 10_000, minimum=100)
+# Folders of lab bundles (each sub-folder with a lab.json or lab.yaml), besides the shipped labs/.
+LAB_DIRS = [BASE_DIR / "labs", *(Path(p) for p in env_list("PLAYGROUND_LAB_DIRS", []))]
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from playground.web import views
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/", include("playground.api.urls")),
+    path("sns/", include("services.sns.urls")),
+    path("", include("playground.classroom.urls")),
+    path("", include("playground.web.urls")),
 ]

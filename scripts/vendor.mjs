@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const files = {
-  // "drawflow": ["dist/drawflow.min.js", "dist/drawflow.min.css"],
+  // The diagram: nodes are DOM elements and edges SVG paths, so Playwright can drive them.
+  drawflow: ["dist/drawflow.min.js", "dist/drawflow.min.css", "LICENSE"],
 };
 
 const vendor = join(root, "static", "vendor");

@@ -26,6 +26,7 @@ from botocore.model import OperationModel, OperationNotFoundError, ServiceModel
 from django.conf import settings
 from django.db import transaction
 
+from playground.classroom.quotas import check_request
 from playground.gateway import errors
 from playground.gateway.auth import AuthProblem, Credential, check_time, read_credential, verify_signature
 from playground.gateway.calllog import call_log
@@ -136,6 +137,7 @@ def dispatch(
 ) -> T:
     """Validate the parameters and run the provider method; `finish` turns its output into the
     answer inside the same transaction, so a call that fails at any point changes nothing."""
+    check_request(ctx, params)  # the sandbox's quotas: request rate, stored bytes (classroom/quotas.py)
     provider = provider_for(model.service_name)
     problems = validate(model, operation, params)
     if problems:
@@ -426,7 +428,7 @@ def _record(
         sandbox=sandbox,
         at=now,
         principal_arn=principal_arn,
-        error_message=error.message[:2000] if error else "",
+        error_message=error.message[:2000].replace("\x00", "\\u0000") if error else "",
         **fields,
     )
     call_log().record(sandbox=sandbox, at=now.isoformat(), row=row, fields=fields)

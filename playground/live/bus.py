@@ -1,4 +1,5 @@
-"""The one place that publishes live events: on transaction commit, to the sandbox's group."""
+"""The one place that publishes live events: on transaction commit, stored with a sequence number
+(store.py), to the sandbox's group."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from playground.live.events import EVENT_TYPES
+from playground.live.store import Pending, event_writer
 from playground.sandboxes.models import Sandbox
 
 LOG = logging.getLogger(__name__)
 
 
-def build_event(sandbox: Sandbox, kind: str, at: str, fields: dict[str, Any]) -> dict[str, Any]:
+def build_event(sandbox: Sandbox, kind: str, /, at: str, fields: dict[str, Any]) -> dict[str, Any]:
     schema = EVENT_TYPES.get(kind)
     if schema is None:
         raise ValueError(f"unknown live event type {kind!r}")
@@ -33,14 +35,17 @@ def build_event(sandbox: Sandbox, kind: str, at: str, fields: dict[str, Any]) ->
     return {"type": kind, "sandbox": sandbox.account_id, "at": at, **fields}
 
 
-def publish(sandbox: Sandbox, kind: str, *, at: str, **fields: Any) -> None:
+def publish(sandbox: Sandbox, kind: str, /, *, at: str, **fields: Any) -> None:
     """Send an event to the sandbox's WebSocket group once the current transaction commits.
 
-    A rolled-back change publishes nothing. Outside a transaction it is sent at once.
+    A rolled-back change publishes nothing. Outside a transaction it is sent at once. On its way
+    the event is stored with the sandbox's next sequence number (`seq`, see store.py), which
+    GET /api/sandboxes/<id>/events/?after=<seq> serves to clients that poll. The first two
+    parameters are positional-only, so that an event may have a field named `kind` (flow events).
     """
     event = build_event(sandbox, kind, at, fields)
-    group = sandbox.group_name
-    transaction.on_commit(lambda: send_now(group, event))
+    pending = Pending(sandbox.pk, sandbox.group_name, event)
+    transaction.on_commit(lambda: event_writer().put(pending))
 
 
 def send_now(group: str, event: dict[str, Any]) -> None:

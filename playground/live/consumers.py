@@ -1,4 +1,5 @@
-"""The diagram's WebSocket: joins the sandbox's group and forwards its live events."""
+"""The diagram's WebSocket: joins the sandbox's group and forwards its live events (to the owner,
+and read-only to an instructor of the sandbox's classroom)."""
 
 from __future__ import annotations
 
@@ -7,28 +8,33 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from playground.classroom.access import Role, sandbox_for
 from playground.sandboxes.models import Sandbox
 
 
 @database_sync_to_async
-def _sandbox_for(user: Any, sandbox_id: int) -> Sandbox | None:
-    if not user or not user.is_authenticated:
-        return None
-    return Sandbox.objects.filter(pk=sandbox_id, owner=user).first()
+def _sandbox_for(user: Any, sandbox_id: int) -> tuple[Sandbox, Role] | None:
+    """The owner, or an instructor of the sandbox's classroom (read-only); nobody else."""
+    return sandbox_for(user, sandbox_id)
 
 
 class SandboxConsumer(AsyncJsonWebsocketConsumer):
     group: str = ""
+    # An instructor watching a student's diagram: whatever the socket may one day accept from the
+    # browser (it accepts nothing today), it must refuse from them.
+    read_only: bool = True
 
     async def connect(self) -> None:
-        sandbox = await _sandbox_for(self.scope.get("user"), self.scope["url_route"]["kwargs"]["sandbox_id"])
-        if sandbox is None:
+        found = await _sandbox_for(self.scope.get("user"), self.scope["url_route"]["kwargs"]["sandbox_id"])
+        if found is None:
             await self.close(code=4403)
             return
+        sandbox, role = found
+        self.read_only = role != Role.OWNER
         self.group = sandbox.group_name
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json({"type": "hello", "sandbox": sandbox.account_id})
+        await self.send_json({"type": "hello", "sandbox": sandbox.account_id, "read_only": self.read_only})
 
     async def disconnect(self, code: int) -> None:
         if self.group:

@@ -12,7 +12,7 @@ from django.db import models, transaction
 
 from playground.live.bus import publish
 from playground.live.events import CLOCK_CHANGED, SANDBOX_RESET
-from playground.sandboxes.duework import run_due_work
+from playground.sandboxes.duework import run_due_work, run_due_work_everywhere
 from playground.sandboxes.models import AccessKey, Clock, DueTimer, Sandbox
 
 LOG = logging.getLogger(__name__)
@@ -62,10 +62,12 @@ def sandbox_for_account(account_id: str) -> Sandbox:
 
 
 def service_state_models() -> list[type[models.Model]]:
-    """Every model that holds a sandbox's service state: those with a foreign key to Sandbox."""
+    """Every model that holds a sandbox's service state: those with a foreign key to Sandbox, except
+    the platform's own rows and models that declare `survives_reset = True` (a classroom
+    enrollment, lab progress, the numbering of live events)."""
     found = []
     for model in apps.get_models():
-        if model in _PLATFORM_MODELS or model is Sandbox:
+        if model in _PLATFORM_MODELS or model is Sandbox or getattr(model, "survives_reset", False):
             continue
         if any(isinstance(field, models.ForeignKey) and field.related_model is Sandbox for field in model._meta.fields):
             found.append(model)
@@ -126,12 +128,10 @@ def clock_advance(*, sandbox: Sandbox, seconds: float) -> Clock:
 
 
 def tick_all() -> int:
-    """Run due work for every sandbox on its own clock; returns how many sandboxes were visited."""
-    count = 0
-    for sandbox in Sandbox.objects.select_related("clock").iterator():
-        run_due_work(sandbox, sandbox.clock.now())
-        count += 1
-    return count
+    """Run due work for every sandbox on its own clock; returns how many sandboxes there are."""
+    clocks = {sandbox.pk: (sandbox, sandbox.clock.now()) for sandbox in Sandbox.objects.select_related("clock")}
+    run_due_work_everywhere(clocks)
+    return len(clocks)
 
 
 __all__ = [

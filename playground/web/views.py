@@ -1,22 +1,125 @@
-"""GUI views. The diagram arrives with its own issue; for now the home page shows the sandboxes
-a user owns with their credentials and the lines to paste into a terminal."""
+"""GUI views: the sandbox list, the sandbox page (the live diagram), and the two small JSON
+endpoints only the GUI needs (node positions, SQS peek). Everything else the page does goes
+through the REST API (/api/sandboxes/...) and the sandbox's WebSocket.
+
+Who sees what is playground.classroom.access's: the owner uses the page fully; an instructor of
+the sandbox's classroom watches it read-only (no AWS calls, no wiring, no secrets)."""
 
 from __future__ import annotations
 
-from django.conf import settings
+import json
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from playground.classroom.access import Role, sandbox_for
+from playground.sandboxes.models import Clock, Sandbox
+from playground.web.layout import positions_of, positions_save
+from playground.web.peek import queue_peek
+
+
+def _visible(request: HttpRequest, sandbox_id: int) -> tuple[Sandbox, Role]:
+    """The sandbox with the user's role in it: its owner, or an instructor of its classroom (who
+    looks at it read-only). 404 for anyone else, as if it did not exist."""
+    found = sandbox_for(request.user, sandbox_id)
+    if found is None:
+        raise Http404("no such sandbox")
+    return found
+
+
+def _endpoint_url(request: HttpRequest) -> str:
+    """The address the browser reached us on: the one a student's aws CLI can reach too."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    sandboxes = request.user.sandboxes.prefetch_related("access_keys").select_related("clock")  # type: ignore[union-attr]
-    return render(
-        request,
-        "home.html",
-        {"sandboxes": sandboxes, "endpoint_url": settings.PLAYGROUND_PUBLIC_URL},
-    )
+    """Straight to the diagram for a user with one sandbox; the list otherwise."""
+    sandboxes = list(request.user.sandboxes.all()[:2])  # type: ignore[union-attr]
+    if len(sandboxes) == 1:
+        return redirect("sandbox", sandbox_id=sandboxes[0].pk)
+    return sandbox_list(request)
+
+
+@login_required
+def sandbox_list(request: HttpRequest) -> HttpResponse:
+    sandboxes = request.user.sandboxes.select_related("clock")  # type: ignore[union-attr]
+    return render(request, "home.html", {"sandboxes": sandboxes})
+
+
+@login_required
+def sandbox_page(request: HttpRequest, sandbox_id: int) -> HttpResponse:
+    sandbox, role = _visible(request, sandbox_id)
+    read_only = role != Role.OWNER
+    keys = [key for key in sandbox.access_keys.all() if key.active and not key.is_temporary]
+    config: dict[str, Any] = {
+        "sandbox": {
+            "id": sandbox.pk,
+            "account_id": sandbox.account_id,
+            "name": sandbox.name,
+            "region": sandbox.default_region,
+        },
+        "endpoint_url": _endpoint_url(request),
+        "urls": {
+            "api": f"/api/sandboxes/{sandbox.pk}/",
+            "websocket": f"/ws/sandboxes/{sandbox.pk}/",
+            "layout": reverse("sandbox-layout", args=[sandbox.pk]),
+            "peek": reverse("sandbox-sqs-peek", args=[sandbox.pk]),
+        },
+        "positions": positions_of(sandbox=sandbox),
+        "clock": Clock.current(sandbox.pk).as_dict(),
+        # An instructor watching a student's diagram: no AWS calls, no wiring, no secrets.
+        "read_only": read_only,
+    }
+    context = {
+        "sandbox": sandbox,
+        "read_only": read_only,
+        "keys": keys,
+        "endpoint_url": config["endpoint_url"],
+        "config": config,
+        "other_sandboxes": request.user.sandboxes.exclude(pk=sandbox.pk),  # type: ignore[union-attr]
+    }
+    return render(request, "sandbox/page.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sandbox_layout(request: HttpRequest, sandbox_id: int) -> HttpResponse:
+    """GET: every saved node position. POST {"positions": {node id: {"x", "y"}}}: save those
+    (the owner only: an instructor's look does not rearrange a student's diagram)."""
+    sandbox, role = _visible(request, sandbox_id)
+    if request.method == "POST":
+        if role != Role.OWNER:
+            return JsonResponse(
+                {"code": "AccessDenied", "message": "Only the sandbox's owner arranges it."}, status=403
+            )
+        try:
+            document = json.loads(request.body or b"{}")
+            saved = positions_save(sandbox=sandbox, positions=document.get("positions") or {})
+        except (ValueError, AttributeError) as problem:
+            return HttpResponseBadRequest(str(problem))
+        return JsonResponse({"saved": saved})
+    return JsonResponse({"positions": positions_of(sandbox=sandbox)})
+
+
+@login_required
+@require_GET
+def sandbox_sqs_peek(request: HttpRequest, sandbox_id: int) -> JsonResponse:
+    """GET ?arn=<queue ARN>&limit=N: the queue's messages and their state, changing nothing."""
+    sandbox, _ = _visible(request, sandbox_id)
+    try:
+        limit = int(request.GET.get("limit", "10"))
+    except ValueError:
+        limit = 10
+    now = Clock.current(sandbox.pk).now()
+    found = queue_peek(sandbox=sandbox, arn=request.GET.get("arn", ""), now=now, limit=limit)
+    if found is None:
+        return JsonResponse({"code": "QueueDoesNotExist", "message": "The specified queue does not exist."}, status=404)
+    return JsonResponse(found)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -1,0 +1,287 @@
+"""Quotas per sandbox, so that one student cannot hurt the class (settings.QUOTAS):
+
+    requests_per_second / request_burst   AWS calls: a token bucket per sandbox, kept on Redis so
+                                          that every server process draws from the same bucket.
+                                          Refused with the service's throttling error, as AWS
+                                          names it: SQS RequestThrottled, SNS Throttled, json
+                                          services ThrottlingException, query services Throttling,
+                                          S3 SlowDown, EC2 RequestLimitExceeded. SDKs retry these.
+    stored_bytes                          message bodies stored at once (SQS messages; SNS, Kinesis
+                                          and S3 payloads once they exist): a call that would store
+                                          more is refused with the service's over-limit error (SQS
+                                          OverLimit, otherwise LimitExceededException).
+    resources {"sqs.Queue": 100, ...}     rows of a model per sandbox: creating one more is refused
+                                          with the service's over-limit error (SQS OverLimit, KMS
+                                          LimitExceededException, SNS TopicLimitExceeded ...).
+
+The gateway calls `check_request` before every operation (signed or console). Resource quotas are
+enforced by a pre_save hook on the listed models, inside the provider's transaction, so an
+idempotent create of something that exists is not refused; a service that creates rows with
+bulk_create calls `check_resource_quota` itself before it does.
+
+LIMITATIONS: when Redis does not answer, requests are not throttled (logged once). The stored
+bytes are summed from the database at most once a second per server process and counted forward
+from what that process admits in between, so several processes may together overshoot the quota
+by about one second's worth of writes. Quota refusals are not AWS's account-level service quotas:
+AWS has no per-account queue limit, for instance; these exist to protect a shared server.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from functools import cache
+from typing import Any
+
+import redis
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.db.models import Sum
+from django.db.models.signals import pre_save
+
+from playground.gateway.errors import AwsError
+from playground.gateway.protocols._errors import modeled_error
+from playground.gateway.request import RequestContext
+from playground.gateway.specs import service_model
+
+LOG = logging.getLogger(__name__)
+
+THROTTLE_SHAPES = ("RequestThrottled", "ThrottledException", "ThrottlingException", "TooManyRequestsException")
+# Where the service's model has no throttling error: the name its protocol family uses.
+PROTOCOL_THROTTLES = {
+    "query": ("Throttling", 400),
+    "ec2": ("RequestLimitExceeded", 503),
+    "rest-xml": ("SlowDown", 503),
+}
+DEFAULT_THROTTLE = ("ThrottlingException", 400)
+
+LIMIT_SHAPES = ("OverLimit", "LimitExceededException")
+MODEL_LIMIT_SHAPES = {
+    "sns.Topic": "TopicLimitExceededException",
+    "sns.Subscription": "SubscriptionLimitExceededException",
+}
+
+# Calls that store a payload, and the models holding stored payloads with the field giving each
+# row's size in bytes. Entries for services not emulated yet are skipped.
+STORING_OPERATIONS = frozenset(
+    {
+        ("sqs", "SendMessage"),
+        ("sqs", "SendMessageBatch"),
+        ("sns", "Publish"),
+        ("sns", "PublishBatch"),
+        ("kinesis", "PutRecord"),
+        ("kinesis", "PutRecords"),
+        ("firehose", "PutRecord"),
+        ("firehose", "PutRecordBatch"),
+        ("s3", "PutObject"),
+    }
+)
+STORED_PAYLOADS = {"sqs.Message": "size", "s3.Object": "size", "kinesis.Record": "size"}
+PAYLOAD_MEMBERS = frozenset({"MessageBody", "Message", "Data", "Body"})
+STORED_BYTES_REFRESH_SECONDS = 1.0
+
+
+def _quotas() -> dict[str, Any]:
+    quotas: dict[str, Any] = settings.QUOTAS
+    return quotas
+
+
+# --- request rate ---------------------------------------------------------------------------------
+
+# KEYS[1] bucket; ARGV rate, burst, now (seconds). Returns 1 when a token was taken.
+_BUCKET_SCRIPT = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil or at == nil then
+  tokens = burst
+  at = now
+end
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local taken = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  taken = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 2)
+return taken
+"""
+
+_lock = threading.Lock()
+_client: redis.Redis | None = None
+_script: Any = None
+_warned = False
+
+
+def _bucket_script() -> Any:
+    global _client, _script
+    if _script is None:
+        with _lock:
+            if _script is None:
+                _client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+                _script = _client.register_script(_BUCKET_SCRIPT)
+    return _script
+
+
+def _prefix() -> str:
+    layers: dict[str, Any] = getattr(settings, "CHANNEL_LAYERS", {})
+    return str(layers.get("default", {}).get("CONFIG", {}).get("prefix", "asgi"))
+
+
+def take_request_token(sandbox_id: int, *, rate: float, burst: int) -> bool:
+    """Take one call from the sandbox's bucket; False when it is empty. True when Redis is away."""
+    global _warned
+    try:
+        taken = _bucket_script()(keys=[f"{_prefix()}:quota:rate:{sandbox_id}"], args=[rate, burst, time.time()])
+    except redis.RedisError as problem:
+        if not _warned:
+            _warned = True
+            LOG.warning("request-rate quotas are off: Redis is unavailable (%s)", problem)
+        return True
+    return bool(taken)
+
+
+@cache
+def _throttle_error(service: str, protocol: str) -> tuple[str, int]:
+    model = service_model(service)
+    for name in THROTTLE_SHAPES:
+        found = modeled_error(model, name)
+        if found is not None:
+            return name, found.status or 400
+    family = "json" if protocol in ("console", "smithy-rpc-v2-cbor", "rest-json") else protocol
+    return PROTOCOL_THROTTLES.get(family, DEFAULT_THROTTLE)
+
+
+def throttled(service: str, protocol: str, *, rate: float) -> AwsError:
+    code, status = _throttle_error(service, protocol)
+    return AwsError(f"Rate exceeded: this sandbox may make {rate:g} calls a second.", code=code, status=status)
+
+
+# --- stored bytes ---------------------------------------------------------------------------------
+
+_stored: dict[int, tuple[float, int]] = {}  # sandbox id -> (monotonic expiry, bytes)
+
+
+def _payload_bytes(value: Any, name: str = "") -> int:
+    if isinstance(value, dict):
+        if name == "MessageAttributes":  # name, type and value of each attribute count too
+            return sum(len(key) + _payload_bytes(item, "attribute") for key, item in value.items())
+        return sum(_payload_bytes(item, key) for key, item in value.items())
+    if isinstance(value, list):
+        return sum(_payload_bytes(item, name) for item in value)
+    if name in PAYLOAD_MEMBERS or name in ("attribute", "StringValue", "BinaryValue", "DataType"):
+        if isinstance(value, str):
+            return len(value.encode())
+        if isinstance(value, bytes):
+            return len(value)
+    return 0
+
+
+def stored_bytes(sandbox_id: int) -> int:
+    """What the sandbox stores now, summed over every model holding payloads."""
+    total = 0
+    for label, field in STORED_PAYLOADS.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        total += model._default_manager.filter(sandbox_id=sandbox_id).aggregate(total=Sum(field))["total"] or 0
+    return int(total)
+
+
+def _check_stored_bytes(ctx: RequestContext, params: dict[str, Any], limit: int) -> None:
+    incoming = _payload_bytes(params)
+    moment = time.monotonic()
+    sandbox_id = ctx.sandbox.pk
+    hit = _stored.get(sandbox_id)
+    if hit is None or hit[0] <= moment:
+        hit = (moment + STORED_BYTES_REFRESH_SECONDS, stored_bytes(sandbox_id))
+    expiry, current = hit
+    if current + incoming > limit:
+        _stored[sandbox_id] = hit
+        raise over_limit(
+            ctx.service,
+            f"This sandbox stores {current} bytes of messages; its quota is {limit} bytes. "
+            "Delete or purge messages before sending more.",
+        )
+    if len(_stored) > 10_000:
+        _stored.clear()
+    _stored[sandbox_id] = (expiry, current + incoming)
+
+
+# --- resources ------------------------------------------------------------------------------------
+
+
+@cache
+def _limit_error(service: str, label: str) -> tuple[str, int]:
+    try:
+        model = service_model(service)
+    except Exception:
+        return "LimitExceededException", 400
+    for name in (MODEL_LIMIT_SHAPES.get(label, ""), *LIMIT_SHAPES):
+        found = modeled_error(model, name) if name else None
+        if found is not None:
+            return name, found.status or 400
+    return "LimitExceededException", 400
+
+
+def over_limit(service: str, message: str, *, label: str = "") -> AwsError:
+    code, status = _limit_error(service, label)
+    return AwsError(message, code=code, status=status)
+
+
+def check_resource_quota(*, sandbox_id: int, model: type[models.Model], adding: int = 1) -> None:
+    """Refuse (with the service's over-limit error) when the sandbox already has its quota of rows
+    of `model`. Services that create rows without Model.save() call this themselves."""
+    label = model._meta.label
+    limit = _quotas()["resources"].get(label, 0)
+    if not limit:
+        return
+    count = model._default_manager.filter(sandbox_id=sandbox_id).count()
+    if count + adding > limit:
+        noun = model._meta.verbose_name_plural
+        raise over_limit(
+            model._meta.app_label,
+            f"This sandbox may have at most {limit} {noun} (the server's quota); it has {count}.",
+            label=label,
+        )
+
+
+def _before_save(sender: type[models.Model], instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not instance._state.adding:
+        return
+    check_resource_quota(sandbox_id=instance.sandbox_id, model=sender)
+
+
+def connect_resource_quotas() -> list[str]:
+    """Enforce _quotas()["resources"] on every listed model that exists; returns their labels."""
+    connected = []
+    for label in _quotas()["resources"]:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue  # a service not emulated yet
+        pre_save.connect(_before_save, sender=model, dispatch_uid=f"playground-quota-{label}")
+        connected.append(label)
+    return connected
+
+
+# --- the gateway's one call -----------------------------------------------------------------------
+
+
+def check_request(ctx: RequestContext, params: dict[str, Any]) -> None:
+    """Before an AWS operation runs: refuse it when the sandbox is over its request rate, or when
+    it would store more than the sandbox's quota of bytes."""
+    quotas = _quotas()
+    rate = quotas["requests_per_second"]
+    if rate > 0 and not take_request_token(ctx.sandbox.pk, rate=rate, burst=quotas["request_burst"]):
+        raise throttled(ctx.service, ctx.protocol, rate=rate)
+    limit = quotas["stored_bytes"]
+    if limit > 0 and (ctx.service, ctx.operation) in STORING_OPERATIONS:
+        _check_stored_bytes(ctx, params, limit)

@@ -1,0 +1,188 @@
+"""Classroom pages: sign up or join with a code, and the instructor's dashboard (students with their
+progress and last activity, reset, every clock or one student's, CSV import, the join code).
+
+Server-rendered forms calling the same domain functions as the REST API. The dashboard links each
+student to their diagram (/sandboxes/<id>/), which shows it to an instructor read-only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from playground.api.presenters import students
+from playground.classroom.access import is_instructor
+from playground.classroom.exceptions import PlaygroundError
+from playground.classroom.forms import ClassroomForm, ClockForm, ImportForm, JoinForm, SignupForm
+from playground.classroom.models import Classroom, Enrollment
+from playground.classroom.services import (
+    class_clock,
+    classroom_create,
+    classroom_for_code,
+    classroom_join,
+    imported_as_csv,
+    join_code_rotate,
+    sandbox_clock,
+    student_signup,
+    students_import,
+)
+from playground.labs.bundles import all_labs
+from playground.sandboxes.models import Clock
+from playground.sandboxes.services import sandbox_reset
+
+
+def join(request: HttpRequest) -> HttpResponse:
+    """A join code: a new account with it (signed out), or a new classroom sandbox (signed in)."""
+    signed_in = request.user.is_authenticated
+    form_class = JoinForm if signed_in else SignupForm
+    form = form_class(request.POST or None, initial={"code": request.GET.get("code", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if signed_in:
+                classroom = classroom_for_code(data["code"])
+                enrollment, _ = classroom_join(classroom=classroom, student=request.user)
+            else:
+                enrollment = student_signup(code=data["code"], username=data["username"], password=data["password"])
+                login(request, enrollment.student, backend="django.contrib.auth.backends.ModelBackend")
+        except PlaygroundError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, f"You are in {enrollment.classroom.name}, with a sandbox of your own.")
+            return redirect("home")
+    return render(request, "classroom/join.html", {"form": form, "signed_in": signed_in}, status=200)
+
+
+def _user_id(request: HttpRequest) -> int:
+    return int(request.user.pk or 0)
+
+
+def _taught(request: HttpRequest, classroom_id: int) -> Classroom:
+    classroom = Classroom.objects.filter(pk=classroom_id, instructors__pk=_user_id(request)).first()
+    if classroom is None:
+        raise Http404("no such classroom")
+    return classroom
+
+
+@login_required
+def classroom_list(request: HttpRequest) -> HttpResponse:
+    if not is_instructor(request.user):
+        raise Http404("instructors only")
+    form = ClassroomForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        classroom = classroom_create(name=form.cleaned_data["name"], instructor=request.user)
+        return redirect("classroom", classroom_id=classroom.pk)
+    classrooms = Classroom.objects.filter(instructors__pk=_user_id(request)).prefetch_related("enrollments")
+    return render(request, "classroom/list.html", {"classrooms": classrooms, "form": form})
+
+
+@login_required
+def classroom_page(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    classroom = _taught(request, classroom_id)
+    rows = students(classroom)
+    started = sorted({lab["lab"] for row in rows for lab in row["labs"]})
+    titles = {lab.id: lab.title for lab in all_labs().values()}
+    for row in rows:
+        by_lab = {lab["lab"]: lab for lab in row["labs"]}
+        row["progress"] = [by_lab.get(lab_id) for lab_id in started]
+    context = {
+        "classroom": classroom,
+        "students": rows,
+        "labs": [(lab_id, titles.get(lab_id, lab_id)) for lab_id in started],
+        "import_form": ImportForm(),
+        "join_url": request.build_absolute_uri(f"/join/?code={classroom.join_code}"),
+    }
+    return render(request, "classroom/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def classroom_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    classroom = _taught(request, classroom_id)
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            imported = students_import(classroom=classroom, text=form.cleaned_data["text"])
+        except PlaygroundError as refused:
+            form.add_error(None, refused.message)
+        else:
+            return render(
+                request,
+                "classroom/imported.html",
+                {"classroom": classroom, "imported": imported, "csv": imported_as_csv(imported)},
+            )
+    messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+    return redirect("classroom", classroom_id=classroom.pk)
+
+
+def _clock_from(request: HttpRequest) -> ClockForm | None:
+    form = ClockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return None
+    return form
+
+
+@login_required
+@require_POST
+def classroom_clock(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    classroom = _taught(request, classroom_id)
+    form = _clock_from(request)
+    if form is not None:
+        data = form.cleaned_data
+        clocks = class_clock(
+            classroom=classroom,
+            action=data["action"],
+            speed=data.get("speed") or 0.0,
+            seconds=data.get("seconds") or 0.0,
+        )
+        messages.success(request, f"{data['action'].capitalize()}: {len(clocks)} clocks.")
+    return redirect("classroom", classroom_id=classroom.pk)
+
+
+@login_required
+@require_POST
+def classroom_join_code(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    classroom = join_code_rotate(classroom=_taught(request, classroom_id))
+    messages.success(request, f"The new join code is {classroom.join_code_display}; the old one no longer works.")
+    return redirect("classroom", classroom_id=classroom.pk)
+
+
+def _enrollment(request: HttpRequest, classroom_id: int, enrollment_id: int) -> Enrollment:
+    classroom = _taught(request, classroom_id)
+    enrollment = Enrollment.objects.filter(classroom=classroom, pk=enrollment_id).select_related("sandbox").first()
+    if enrollment is None:
+        raise Http404("no such student")
+    return enrollment
+
+
+@login_required
+@require_POST
+def student_reset(request: HttpRequest, classroom_id: int, enrollment_id: int) -> HttpResponse:
+    enrollment = _enrollment(request, classroom_id, enrollment_id)
+    sandbox = enrollment.sandbox
+    sandbox.clock = Clock.current(sandbox.pk)
+    sandbox_reset(sandbox=sandbox)
+    messages.success(request, f"{enrollment.student.get_username()}'s sandbox is empty again.")
+    return redirect("classroom", classroom_id=classroom_id)
+
+
+@login_required
+@require_POST
+def student_clock(request: HttpRequest, classroom_id: int, enrollment_id: int) -> HttpResponse:
+    enrollment = _enrollment(request, classroom_id, enrollment_id)
+    form = _clock_from(request)
+    if form is not None:
+        data = form.cleaned_data
+        sandbox_clock(
+            sandbox=enrollment.sandbox,
+            action=data["action"],
+            speed=data.get("speed") or 0.0,
+            seconds=data.get("seconds") or 0.0,
+        )
+        messages.success(request, f"{data['action'].capitalize()}: {enrollment.student.get_username()}'s clock.")
+    return redirect("classroom", classroom_id=classroom_id)

@@ -1,0 +1,159 @@
+"""Numbering and keeping live events, off the request path.
+
+publish() hands each committed event to this process's writer thread. The writer takes whatever
+has gathered, and in one short transaction reserves a block of sequence numbers per sandbox
+(`EventSequence`, an upsert that returns the new last number), inserts the events, and only then
+sends them to the WebSocket groups with their `seq`, so a client that sees an event can also
+fetch it, and what it fetched before.
+
+Why after the commit and not inside the caller's transaction: reserving a number locks the
+sandbox's counter row until the end of the transaction that reserved it. Inside a provider's
+transaction that lock would be held while the provider goes on to lock other rows, and two
+requests of one sandbox could deadlock on PostgreSQL (A holds the counter and waits for a message
+row B holds; B waits for the counter). Here the transaction holds nothing else, and it takes the
+counters in sandbox order, so two writers never wait on each other in a cycle.
+
+LIMITATION: events still queued when a server process is killed (kill -9) are sent nowhere and
+not stored, like the call records (gateway/calllog.py); the state they describe is unaffected.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection, transaction
+
+LOG = logging.getLogger(__name__)
+
+PRUNE_EVERY = 500  # look for old events to delete each time a sandbox's numbering passes a multiple of this
+
+
+@dataclass
+class Pending:
+    sandbox_id: int
+    group: str
+    event: dict[str, Any]
+
+
+def _reserve(sandbox_id: int, count: int) -> int:
+    """Reserve `count` numbers for the sandbox's events; returns the last of them."""
+    from playground.live.models import EventSequence
+
+    table = connection.ops.quote_name(EventSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (sandbox_id, last) VALUES (%s, %s) "  # noqa: S608  (our own table name)
+            f"ON CONFLICT (sandbox_id) DO UPDATE SET last = {table}.last + excluded.last RETURNING last",
+            [sandbox_id, count],
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def store_events(batch: list[Pending]) -> None:
+    """Number the events of each sandbox and insert them, in one transaction (sets event["seq"])."""
+    from playground.live.models import LiveEvent
+
+    by_sandbox: dict[int, list[Pending]] = {}
+    for pending in batch:
+        by_sandbox.setdefault(pending.sandbox_id, []).append(pending)
+    kept = settings.LIVE_EVENTS_KEPT
+    with transaction.atomic():
+        rows = []
+        for sandbox_id in sorted(by_sandbox):  # always the same order: no lock cycles between writers
+            items = by_sandbox[sandbox_id]
+            last = _reserve(sandbox_id, len(items))
+            for offset, pending in enumerate(items):
+                seq = last - len(items) + 1 + offset
+                pending.event["seq"] = seq
+                rows.append(
+                    LiveEvent(sandbox_id=sandbox_id, seq=seq, type=pending.event["type"], payload=pending.event)
+                )
+            if last // PRUNE_EVERY != (last - len(items)) // PRUNE_EVERY and last > kept:
+                LiveEvent.objects.filter(sandbox_id=sandbox_id, seq__lte=last - kept).delete()
+        LiveEvent.objects.bulk_create(rows)
+
+
+class EventWriter:
+    def __init__(self) -> None:
+        self.queue: queue.SimpleQueue[Pending] = queue.SimpleQueue()
+        self.pid = os.getpid()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.thread = threading.Thread(target=self._run, name="live-event-store", daemon=True)
+        self.thread.start()
+
+    def put(self, pending: Pending) -> None:
+        self.idle.clear()
+        self.queue.put(pending)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every event handed over so far is stored and sent."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.queue.empty() and self.idle.wait(timeout=0.01):
+                return True
+        return False
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            self.idle.clear()
+            # No waiting window: whatever gathered while the last batch was written goes together.
+            while len(batch) < 1000:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._write(batch)
+            except Exception:  # never let the thread die: later events would go nowhere
+                LOG.exception("could not publish %d live events", len(batch))
+            if self.queue.empty():
+                self.idle.set()
+
+    def _write(self, batch: list[Pending]) -> None:
+        from playground.live.bus import send_now
+
+        try:
+            close_old_connections()
+            store_events(batch)
+        except DatabaseError:
+            # A sandbox deleted meanwhile must not cost the others their numbers.
+            for sandbox_id in {pending.sandbox_id for pending in batch}:
+                try:
+                    store_events([pending for pending in batch if pending.sandbox_id == sandbox_id])
+                except DatabaseError as problem:
+                    LOG.warning("did not store the live events of sandbox %s (deleted?): %s", sandbox_id, problem)
+        except Exception:
+            # Whatever went wrong (no database at all in some processes), the events still go out,
+            # unnumbered, and this thread lives on for the next ones.
+            LOG.warning("could not store %d live events", len(batch), exc_info=True)
+        for pending in batch:
+            send_now(pending.group, pending.event)
+
+
+_current: EventWriter | None = None
+_lock = threading.Lock()
+
+
+def event_writer() -> EventWriter:
+    """This process's writer (a new one after a fork: threads do not survive it)."""
+    global _current
+    writer = _current
+    if writer is None or writer.pid != os.getpid():
+        with _lock:
+            if _current is None or _current.pid != os.getpid():
+                _current = EventWriter()
+                atexit.register(_current.flush, 2.0)
+            writer = _current
+    return writer

@@ -1,0 +1,72 @@
+"""A sandbox's long-term access keys: list, create, rotate, delete (what IAM's access-key calls do
+for a user). The REST API and the GUI call these.
+
+A sandbox has at most settings.MAX_ACCESS_KEYS long-term keys, active or not (IAM allows two per
+user: one in use, one being rotated in). Rotating a key issues a new one and deactivates the old
+one, which stays listed as Inactive until the next rotation deletes it.
+
+LIMITATION: server processes keep a verified key for up to two seconds
+(gateway.handler.IDENTITY_CACHE_SECONDS), so a deactivated or deleted key may still be accepted
+for that long, as IAM's own changes take a few seconds to be seen everywhere.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+
+from playground.classroom.exceptions import LimitReached, PlaygroundError
+from playground.sandboxes.models import AccessKey, Sandbox
+
+
+class NoSuchKey(PlaygroundError):
+    code = "NoSuchEntity"
+    status = 404
+
+
+def long_term_keys(sandbox: Sandbox) -> QuerySet[AccessKey]:
+    return AccessKey.objects.filter(sandbox=sandbox, expires_at__isnull=True).exclude(access_key_id__startswith="ASIA")
+
+
+@transaction.atomic
+def key_create(*, sandbox: Sandbox) -> tuple[AccessKey, str]:
+    """A new active key; returns it with its secret."""
+    Sandbox.objects.select_for_update().filter(pk=sandbox.pk).first()  # one key change at a time
+    count = long_term_keys(sandbox).count()
+    if count >= settings.MAX_ACCESS_KEYS:
+        raise LimitReached(
+            f"Cannot exceed quota for AccessKeysPerUser: {settings.MAX_ACCESS_KEYS}. Delete an inactive key first."
+        )
+    return AccessKey.issue(sandbox=sandbox)
+
+
+def _key(sandbox: Sandbox, access_key_id: str) -> AccessKey:
+    key = long_term_keys(sandbox).select_for_update().filter(access_key_id=access_key_id).first()
+    if key is None:
+        raise NoSuchKey(f"The Access Key with id {access_key_id} cannot be found.")
+    return key
+
+
+@transaction.atomic
+def key_rotate(*, sandbox: Sandbox, access_key_id: str) -> tuple[AccessKey, str]:
+    """Replace a key: a new active key, the old one inactive, keys inactive before deleted."""
+    Sandbox.objects.select_for_update().filter(pk=sandbox.pk).first()
+    old = _key(sandbox, access_key_id)
+    long_term_keys(sandbox).filter(active=False).exclude(pk=old.pk).delete()
+    old.active = False
+    old.save(update_fields=["active"])
+    return AccessKey.issue(sandbox=sandbox)
+
+
+@transaction.atomic
+def key_set_active(*, sandbox: Sandbox, access_key_id: str, active: bool) -> AccessKey:
+    key = _key(sandbox, access_key_id)
+    key.active = active
+    key.save(update_fields=["active"])
+    return key
+
+
+@transaction.atomic
+def key_delete(*, sandbox: Sandbox, access_key_id: str) -> None:
+    _key(sandbox, access_key_id).delete()

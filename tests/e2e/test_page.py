@@ -1,0 +1,189 @@
+"""The sandbox page around the diagram: the clock bar, the live socket's reconnection, saved node
+positions, the credentials panel, projector mode at 1280x720, and the list of sandboxes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.conftest import SandboxInfo, Server
+from tests.e2e.conftest import Student, cheap_hash
+from tests.e2e.gui import Gui
+
+pytestmark = [pytest.mark.e2e, pytest.mark.live]
+
+
+def _clock(sandbox_id: int) -> Any:
+    from playground.sandboxes.models import Clock
+
+    return Clock.current(sandbox_id)
+
+
+def test_clock_bar_pauses_speeds_up_and_advances_the_sandbox_clock(gui: Gui, student: Student, db_access: None) -> None:
+    bar = gui.page.locator("#clock")
+    gui.clock("pause")
+    expect(bar).to_have_attribute("data-paused", "true")
+    expect(bar.locator("[data-clock-state]")).to_have_text("paused")
+    assert _clock(student.sandbox.id).paused
+
+    shown = bar.locator("[data-clock-time]").inner_text()
+    before = _clock(student.sandbox.id).now()
+    gui.clock("advance", "3600")
+    expect(bar.locator("[data-clock-time]")).not_to_have_text(shown)
+    assert _clock(student.sandbox.id).now() - before == dt.timedelta(hours=1)
+    expected = (before + dt.timedelta(hours=1)).strftime("%H:%M:%S")
+    expect(bar.locator("[data-clock-time]")).to_have_text(expected)
+
+    gui.clock("speed", "60")
+    expect(bar).to_have_attribute("data-speed", "60")
+    expect(bar.locator('[data-clock="speed"][data-value="60"]')).to_have_attribute("aria-pressed", "true")
+    gui.clock("resume")
+    expect(bar).to_have_attribute("data-paused", "false")
+    clock = _clock(student.sandbox.id)
+    assert clock.speed == 60
+    assert not clock.paused
+    gui.screenshot("clock-60x")
+
+
+def test_after_a_lost_connection_the_page_catches_up(gui: Gui, student: Student, aws: Any) -> None:
+    page = gui.page
+    page.evaluate("window.playground.live.hold()")  # the socket closes and stays closed
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "offline")
+    sqs = aws("sqs", info=student.sandbox)
+    sqs.create_queue(QueueName="made-while-away")
+    expect(gui.node("made-while-away")).to_have_count(0)
+
+    page.evaluate("window.playground.live.release()")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    expect(gui.node("made-while-away")).to_be_visible()
+    expect(page.locator('#activity .call[data-operation="CreateQueue"]')).to_have_count(1)
+
+
+def test_node_positions_survive_a_reload(gui: Gui) -> None:
+    gui.create("queue", name="movable")
+    node = gui.node("movable")
+    expect(node).to_be_visible()
+    box = node.bounding_box()
+    assert box
+    mouse = gui.page.mouse
+    mouse.move(box["x"] + 60, box["y"] + 12)
+    mouse.down()
+    mouse.move(box["x"] - 200, box["y"] + 160, steps=6)
+    mouse.up()
+    # The position is saved shortly after the drag; the saved layout is what a reload draws.
+    gui.page.wait_for_function("window.playground.diagram.layoutSaved()")
+    moved = node.bounding_box()
+    assert moved
+    assert moved["y"] > box["y"] + 100
+    gui.page.reload()
+    expect(gui.page.locator("body")).to_have_attribute("data-ready", "true")
+    again = gui.node("movable").bounding_box()
+    assert again
+    assert abs(again["x"] - moved["x"]) < 2
+    assert abs(again["y"] - moved["y"]) < 2
+
+
+def test_credentials_panel_gives_the_lines_to_paste(gui: Gui, student: Student) -> None:
+    gui.page.locator("#credentials-button").click()
+    panel = gui.page.locator("#credentials-dialog")
+    expect(panel).to_be_visible()
+    info = student.sandbox
+    expect(panel.locator("[data-access-key-id]")).to_have_text(info.access_key_id)
+    expect(panel).to_contain_text(f"aws configure set aws_secret_access_key {info.secret_access_key}")
+    expect(panel).to_contain_text(f"--endpoint-url {gui.page.url.split('/sandboxes/')[0]}")
+    expect(panel).to_contain_text("boto3.Session(")
+    gui.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    panel.locator('[data-copy-target^="configure-"]').click()
+    copied = gui.page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith(f"aws configure set aws_access_key_id {info.access_key_id}")
+    gui.screenshot("credentials")
+
+
+def test_projector_mode_keeps_everything_on_a_1280x720_screen(gui: Gui) -> None:
+    page = gui.page
+    gui.create("queue", name="big")
+    page.locator("#projector-toggle").click()
+    expect(page.locator("body")).to_have_class(re.compile(r"\bprojector\b"))
+    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "20px"
+    # Nothing scrolls the page sideways; every panel stays on screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    for selector in ("#clock", "#palette", "#inspector", "#activity", "#credentials-button"):
+        box = page.locator(selector).bounding_box()
+        assert box, selector
+        assert box["x"] >= 0, selector
+        assert box["x"] + box["width"] <= 1281, selector
+        assert box["y"] + box["height"] <= 721, selector
+    expect(gui.node("big")).to_be_in_viewport()
+    gui.screenshot("projector")
+    page.reload()  # the choice is remembered
+    expect(page.locator("body")).to_have_class(re.compile(r"\bprojector\b"))
+
+
+def test_a_user_with_two_sandboxes_chooses_from_a_list(
+    signed_in: Callable[..., Page], make_sandbox: Callable[..., SandboxInfo], student: Student, db_access: None
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    from playground.sandboxes.services import sandbox_create
+
+    owner = get_user_model().objects.get(username=student.username)
+    second, _, _ = sandbox_create(name="second lab", owner=owner)
+    page = signed_in(diagram=False, form=True)  # two sandboxes: signing in lands on the list
+    expect(page.locator("h1")).to_have_text("Playground")
+    page.get_by_role("link", name="second lab").first.click()
+    page.wait_for_url(f"**/sandboxes/{second.pk}/")
+    expect(page.locator("[data-sandbox-name]")).to_have_text("second lab")
+
+
+def test_an_instructor_watches_a_students_diagram_read_only(
+    daphne: Server, browser: Browser, student: Student, aws: Any, db_access: None
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    from playground.classroom.models import Enrollment
+    from playground.classroom.services import classroom_create
+    from playground.sandboxes.models import Sandbox
+
+    teacher = get_user_model().objects.create(
+        username=f"teacher-{student.username}", password=cheap_hash("pw-teach"), is_staff=True
+    )
+    classroom = classroom_create(name="e2e class", instructor=teacher)
+    owner = get_user_model().objects.get(username=student.username)
+    Enrollment.objects.create(classroom=classroom, student=owner, sandbox=Sandbox.objects.get(pk=student.sandbox.id))
+    aws("sqs", info=student.sandbox).create_queue(QueueName="homework")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=daphne.url)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto("/login/")
+        page.fill("#id_username", teacher.username)
+        page.fill("#id_password", "pw-teach")
+        page.locator('button[type="submit"]').click()
+        page.wait_for_url(lambda url: "/login/" not in url)
+        page.goto(f"/sandboxes/{student.sandbox.id}/")
+        expect(page.locator("body")).to_have_attribute("data-live", "true")
+        gui = Gui(page, "instructor")
+        expect(page.locator("body")).to_have_class(re.compile(r"\bread-only\b"))
+        expect(page.locator(".read-only-note")).to_contain_text(student.username)
+        expect(gui.node("homework")).to_be_visible()
+        expect(page.locator('#palette button[data-create="queue"]')).to_be_hidden()
+        gui.select("homework")
+        expect(gui.inspector.locator('[data-form="send"]')).to_be_hidden()
+        expect(gui.inspector.locator('[data-action="peek"]')).to_be_visible()
+        page.locator("#credentials-button").click()
+        expect(page.locator("#credentials-dialog [data-access-key-id]")).to_have_text(student.sandbox.access_key_id)
+        expect(page.locator("#credentials-dialog")).not_to_contain_text(student.sandbox.secret_access_key)
+        gui.screenshot("read-only")
+        # The student sees what happens meanwhile; the instructor's page follows too.
+        aws("sqs", info=student.sandbox).create_queue(QueueName="homework-2")
+        expect(gui.node("homework-2")).to_be_visible()
+        assert not errors, f"script errors in the page: {errors}"
+    finally:
+        context.close()

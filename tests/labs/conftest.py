@@ -1,0 +1,5 @@
+"""The lab tests use the REST API's fixtures (users, token clients)."""
+
+from __future__ import annotations
+
+from tests.api.conftest import _remove_the_sandboxes_made_here, as_user, make_user  # noqa: F401  (fixtures)
