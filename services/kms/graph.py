@@ -59,3 +59,19 @@ def edges(*, sandbox: Sandbox, region: str | None = None) -> list[dict[str, Any]
         alias.key.sandbox = sandbox
         result.append({"source": alias.arn, "target": alias.key.arn, "kind": "alias"})
     return result
+
+
+def resolve_key_arn(*, sandbox: Sandbox, region: str, key_id: str) -> str | None:
+    """The ARN of the sandbox's key that a KmsMasterKeyId names (key id, key ARN, alias name or
+    alias ARN), for the encryption edges other services draw to their keys; None when none does."""
+    from services.kms.models import Alias, Key
+
+    if key_id.startswith("arn:") and ":key/" in key_id:
+        return key_id
+    if key_id.startswith("arn:") and ":alias/" in key_id:
+        key_id = key_id.split(":", 5)[5]
+    if key_id.startswith("alias/"):
+        alias = Alias.objects.select_related("key").filter(sandbox=sandbox, region=region, name=key_id).first()
+        return str(alias.key.arn) if alias is not None else None
+    key = Key.objects.filter(sandbox=sandbox, region=region, key_id=key_id).first()
+    return str(key.arn) if key is not None else None

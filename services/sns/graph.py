@@ -19,6 +19,7 @@ import datetime as dt
 from typing import Any
 
 from playground.sandboxes.models import Sandbox
+from services.kms.graph import resolve_key_arn
 from services.sns.delivery import node_of
 from services.sns.models import PlatformApplication, Subscription, Topic
 from services.sns.platforms import application_attributes
@@ -26,23 +27,6 @@ from services.sns.subscriptions import subscription_attributes
 from services.sns.topics import topic_attributes
 
 RESOURCE_PROTOCOLS = ("sqs", "lambda", "firehose")
-
-
-def _key_arn(sandbox: Sandbox, region: str, key_id: str) -> str | None:
-    """The ARN of the sandbox's key a KmsMasterKeyId names (key id, key ARN, alias name or ARN)."""
-    try:
-        from services.kms.models import Alias, Key
-    except ImportError:  # KMS not installed
-        return None
-    if key_id.startswith("arn:") and ":key/" in key_id:
-        return key_id
-    if key_id.startswith("arn:") and ":alias/" in key_id:
-        key_id = key_id.split(":", 5)[5]
-    if key_id.startswith("alias/"):
-        alias = Alias.objects.select_related("key").filter(sandbox=sandbox, region=region, name=key_id).first()
-        return str(alias.key.arn) if alias is not None else None
-    key = Key.objects.filter(sandbox=sandbox, region=region, key_id=key_id).first()
-    return str(key.arn) if key is not None else None
 
 
 def graph(sandbox: Sandbox, *, now: dt.datetime, region: str | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -73,7 +57,7 @@ def graph(sandbox: Sandbox, *, now: dt.datetime, region: str | None = None) -> d
             }
         )
         key_id = str(topic.attributes.get("KmsMasterKeyId") or "")
-        key_arn = _key_arn(sandbox, topic.region, key_id) if key_id else None
+        key_arn = resolve_key_arn(sandbox=sandbox, region=topic.region, key_id=key_id) if key_id else None
         if key_arn:
             edges.append(
                 {"id": f"{key_arn}->{topic.arn}", "source": key_arn, "target": topic.arn, "type": "encryption"}

@@ -1,4 +1,6 @@
-"""The SQS part of a sandbox's diagram: one node per queue, one edge per dead-letter queue link."""
+"""The SQS part of a sandbox's diagram: one node per queue, one edge per dead-letter queue link,
+and an "encryption" edge from a KMS key to each queue whose KmsMasterKeyId names a key of the
+sandbox."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from playground.sandboxes.models import Sandbox
+from services.kms.graph import resolve_key_arn
 from services.sqs.models import Queue
 from services.sqs.queues import queue_counts
 
@@ -42,5 +45,14 @@ def graph(sandbox: Sandbox, *, now: dt.datetime) -> dict[str, list[dict[str, Any
                     "label": f"after {queue.max_receive_count} receives",
                     "max_receive_count": queue.max_receive_count,
                 }
+            )
+        key_arn = (
+            resolve_key_arn(sandbox=sandbox, region=queue.region, key_id=queue.kms_master_key_id)
+            if queue.kms_master_key_id
+            else None
+        )
+        if key_arn:
+            edges.append(
+                {"id": f"{key_arn}->{queue.arn}", "source": key_arn, "target": queue.arn, "type": "encryption"}
             )
     return {"nodes": nodes, "edges": edges}

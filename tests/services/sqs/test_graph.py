@@ -37,3 +37,23 @@ def test_graph_has_a_node_per_queue_and_an_edge_per_dead_letter_queue(
     assert (edge["source"], edge["target"], edge["type"], edge["max_receive_count"]) == (
         f"{prefix}:jobs", f"{prefix}:dlq", "dead-letter", 4,
     )  # fmt: skip
+
+
+def test_graph_draws_an_encryption_edge_from_the_queues_key(
+    sqs: Any, aws: Any, make_queue: Callable[..., str], sandbox: SandboxInfo, db_access: None
+) -> None:
+    from playground.sandboxes.models import Sandbox
+    from services.sqs.graph import graph
+
+    kms = aws("kms")
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/queue-key", TargetKeyId=key_arn)
+    make_queue("by-alias", KmsMasterKeyId="alias/queue-key")
+    make_queue("plain")
+    box = Sandbox.objects.select_related("clock").get(pk=sandbox.id)
+    [edge] = graph(box, now=box.clock.now())["edges"]
+    assert (edge["source"], edge["target"], edge["type"]) == (
+        key_arn,
+        f"arn:aws:sqs:{sandbox.region}:{sandbox.account_id}:by-alias",
+        "encryption",
+    )
