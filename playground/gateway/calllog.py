@@ -87,8 +87,9 @@ class CallLog:
                 try:
                     pending.row.save(force_insert=True)
                     written.append(pending)
-                except DatabaseError:
-                    LOG.warning("dropped the record of call %s", pending.row.request_id, exc_info=True)
+                except DatabaseError as error:
+                    # Expected when the sandbox was deleted between the call and the write.
+                    LOG.warning("dropped the record of call %s: %s", pending.row.request_id, error)
         except Exception:
             LOG.exception("could not write %d call records", len(batch))
             return
