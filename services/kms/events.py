@@ -33,9 +33,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from django.db import transaction
-
-from playground.live.bus import build_event, publish, send_now
+from playground.live.bus import publish
 from playground.live.events import FLOW, RESOURCE_CHANGED, RESOURCE_CREATED, RESOURCE_DELETED
 from playground.sandboxes.models import Sandbox
 from services.kms.models import PENDING_DELETION, Alias, Grant, Key
@@ -134,12 +132,7 @@ def flow(
     detail: dict[str, Any],
     now: dt.datetime,
 ) -> None:
-    # bus.publish(sandbox, kind, ...) cannot take the flow event's own `kind` field as a keyword, so
-    # this builds the event with the bus's schema check and sends it on commit the same way.
-    fields = {
-        "service": SERVICE, "kind": kind, "source": source, "target": key.arn, "item_id": digest(item),
-        "detail": detail,
-    }  # fmt: skip
-    event = build_event(sandbox, FLOW.name, now.isoformat(), fields)
-    group = sandbox.group_name
-    transaction.on_commit(lambda: send_now(group, event))
+    publish(
+        sandbox, FLOW.name, at=now.isoformat(),
+        service=SERVICE, kind=kind, source=source, target=key.arn, item_id=digest(item), detail=detail,
+    )  # fmt: skip

@@ -21,9 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
-
-from playground.live.bus import build_event, publish, send_now
+from playground.live.bus import publish
 from playground.live.events import FLOW, RESOURCE_CHANGED, RESOURCE_CREATED, RESOURCE_DELETED
 from playground.sandboxes.models import Sandbox
 
@@ -80,17 +78,7 @@ def flow(
     now: dt.datetime,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    # bus.publish(sandbox, kind, ...) cannot take the flow event's own `kind` field as a keyword
-    # (asked of the lead: make publish's first two parameters positional-only); until then the event
-    # is built and sent on commit here exactly as publish does.
-    fields = {
-        "service": SERVICE,
-        "kind": kind,
-        "source": source,
-        "target": target,
-        "item_id": item_id,
-        "detail": detail or {},
-    }
-    event = build_event(sandbox, FLOW.name, now.isoformat(), fields)
-    group = sandbox.group_name
-    transaction.on_commit(lambda: send_now(group, event))
+    publish(
+        sandbox, FLOW.name, at=now.isoformat(),
+        service=SERVICE, kind=kind, source=source, target=target, item_id=item_id, detail=detail or {},
+    )  # fmt: skip

@@ -239,3 +239,14 @@ def test_events_of_concurrent_calls_are_numbered_without_gaps(api: Api, box: dic
     created = api.ok("GET", events)["results"]
     assert [event["seq"] for event in created] == list(range(1, 17))
     assert {event["name"] for event in created} == {f"q{n}" for n in range(16)}
+
+
+def test_message_flows_are_served_since_a_cursor_too(api: Api, box: dict[str, Any]) -> None:
+    aws = f"/sandboxes/{box['id']}/aws"
+    url = api.ok("POST", f"{aws}/sqs/CreateQueue/", {"QueueName": "flows"})["QueueUrl"]
+    api.ok("POST", f"{aws}/sqs/SendMessage/", {"QueueUrl": url, "MessageBody": "hello"})
+    flows = f"/sandboxes/{box['id']}/events/?type=flow"
+    wait_until(lambda: len(api.ok("GET", flows)["results"]) >= 1)
+    [sent] = api.ok("GET", flows)["results"]
+    assert (sent["service"], sent["kind"]) == ("sqs", "sent")
+    assert sent["target"].endswith(":flows")
