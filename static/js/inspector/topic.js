@@ -80,14 +80,21 @@ export function topicPanel(ctx, initial) {
       confirmed ? h("details", { class: "insp-filter" }, h("summary", {}, "Filter policy"), policy, scope, h("div", { class: "insp-row" }, save, clear, unsubscribe), line) : null,
     );
     if (!confirmed) return item;
+    // What the user typed is never replaced by the stored policy arriving late: the "toggle" event
+    // runs after the click that opened the box, so typing can begin before the load does.
+    let edited = false;
+    policy.addEventListener("input", () => {
+      edited = true;
+    });
+    scope.addEventListener("change", () => {
+      edited = true;
+    });
     item.querySelector("details").addEventListener("toggle", async (event) => {
       if (!event.target.open) return;
-      // Not editable until the current policy is in: what is typed meanwhile would be replaced.
-      policy.disabled = true;
       const answer = await run(save, line, () => sns("GetSubscriptionAttributes", { SubscriptionArn: subscription.SubscriptionArn }));
+      if (edited) return;
       policy.value = answer?.Attributes?.FilterPolicy ? JSON.stringify(JSON.parse(answer.Attributes.FilterPolicy), null, 2) : "";
       scope.value = answer?.Attributes?.FilterPolicyScope || "MessageAttributes";
-      policy.disabled = false;
     });
     save.addEventListener("click", async () => {
       let text = policy.value.trim();
