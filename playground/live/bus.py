@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import datetime as dt
 import logging
 import os
 import queue
@@ -15,7 +16,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from playground.live.events import EVENT_TYPES
+from playground.live.events import EVENT_TYPES, FLOW
 from playground.live.store import Pending, event_writer
 from playground.sandboxes.models import Sandbox
 
@@ -46,6 +47,42 @@ def publish(sandbox: Sandbox, kind: str, /, *, at: str, **fields: Any) -> None:
     event = build_event(sandbox, kind, at, fields)
     pending = Pending(sandbox.pk, sandbox.group_name, event)
     transaction.on_commit(lambda: event_writer().put(pending))
+
+
+def publish_resource(
+    sandbox: Sandbox,
+    change: str,
+    *,
+    service: str,
+    resource_type: str,
+    arn: str,
+    name: str,
+    now: dt.datetime,
+    attributes: dict[str, Any] | None = None,
+) -> None:
+    """A resource.created / resource.changed / resource.deleted event (`change` names which)."""
+    fields: dict[str, Any] = {"service": service, "resource_type": resource_type, "arn": arn, "name": name}
+    if change != "deleted":
+        fields["attributes"] = attributes or {}
+    publish(sandbox, f"resource.{change}", at=now.isoformat(), **fields)
+
+
+def publish_flow(
+    sandbox: Sandbox,
+    *,
+    service: str,
+    kind: str,
+    source: str,
+    target: str,
+    item_id: str,
+    now: dt.datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """A `flow` event: something of `service` moved from node `source` to node `target`."""
+    publish(
+        sandbox, FLOW.name, at=now.isoformat(),
+        service=service, kind=kind, source=source, target=target, item_id=item_id, detail=detail or {},
+    )  # fmt: skip
 
 
 def send_now(group: str, event: dict[str, Any]) -> None:

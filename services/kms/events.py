@@ -33,8 +33,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from playground.live.bus import publish
-from playground.live.events import FLOW, RESOURCE_CHANGED, RESOURCE_CREATED, RESOURCE_DELETED
+from playground.live.bus import publish_flow, publish_resource
 from playground.sandboxes.models import Sandbox
 from services.kms.models import PENDING_DELETION, Alias, Grant, Key
 
@@ -58,63 +57,54 @@ def key_attributes(key: Key) -> dict[str, Any]:
 
 
 def key_created(key: Key, *, now: dt.datetime) -> None:
-    publish(
-        key.sandbox, RESOURCE_CREATED.name, at=now.isoformat(), service=SERVICE, resource_type="key",
-        arn=key.arn, name=key.key_id, attributes=key_attributes(key),
-    )  # fmt: skip
+    _key(key, "created", now)
 
 
 def key_changed(key: Key, *, now: dt.datetime) -> None:
-    publish(
-        key.sandbox, RESOURCE_CHANGED.name, at=now.isoformat(), service=SERVICE, resource_type="key",
-        arn=key.arn, name=key.key_id, attributes=key_attributes(key),
-    )  # fmt: skip
+    _key(key, "changed", now)
 
 
 def key_deleted(key: Key, *, now: dt.datetime) -> None:
-    publish(
-        key.sandbox, RESOURCE_DELETED.name, at=now.isoformat(), service=SERVICE, resource_type="key",
-        arn=key.arn, name=key.key_id,
+    _key(key, "deleted", now)
+
+
+def _key(key: Key, change: str, now: dt.datetime) -> None:
+    publish_resource(
+        key.sandbox, change, service=SERVICE, resource_type="key", arn=key.arn, name=key.key_id, now=now,
+        attributes=None if change == "deleted" else key_attributes(key),
     )  # fmt: skip
-
-
-def _alias_attributes(alias: Alias) -> dict[str, Any]:
-    return {"TargetKeyId": alias.key.key_id, "TargetKeyArn": alias.key.arn}
 
 
 def alias_created(alias: Alias, *, now: dt.datetime) -> None:
-    publish(
-        alias.sandbox, RESOURCE_CREATED.name, at=now.isoformat(), service=SERVICE, resource_type="alias",
-        arn=alias.arn, name=alias.name, attributes=_alias_attributes(alias),
-    )  # fmt: skip
+    _alias(alias, "created", now)
 
 
 def alias_changed(alias: Alias, *, now: dt.datetime) -> None:
-    publish(
-        alias.sandbox, RESOURCE_CHANGED.name, at=now.isoformat(), service=SERVICE, resource_type="alias",
-        arn=alias.arn, name=alias.name, attributes=_alias_attributes(alias),
-    )  # fmt: skip
+    _alias(alias, "changed", now)
 
 
 def alias_deleted(alias: Alias, *, now: dt.datetime) -> None:
-    publish(
-        alias.sandbox, RESOURCE_DELETED.name, at=now.isoformat(), service=SERVICE, resource_type="alias",
-        arn=alias.arn, name=alias.name,
+    _alias(alias, "deleted", now)
+
+
+def _alias(alias: Alias, change: str, now: dt.datetime) -> None:
+    publish_resource(
+        alias.sandbox, change, service=SERVICE, resource_type="alias", arn=alias.arn, name=alias.name, now=now,
+        attributes=None if change == "deleted" else {"TargetKeyId": alias.key.key_id, "TargetKeyArn": alias.key.arn},
     )  # fmt: skip
 
 
 def grant_created(grant: Grant, *, now: dt.datetime) -> None:
-    publish(
-        grant.sandbox, RESOURCE_CREATED.name, at=now.isoformat(), service=SERVICE, resource_type="grant",
-        arn=grant.key.arn, name=grant.grant_id,
-        attributes={"GranteePrincipal": grant.grantee_principal, "Operations": list(grant.operations)},
+    publish_resource(
+        grant.sandbox, "created", service=SERVICE, resource_type="grant", arn=grant.key.arn, name=grant.grant_id,
+        now=now, attributes={"GranteePrincipal": grant.grantee_principal, "Operations": list(grant.operations)},
     )  # fmt: skip
 
 
 def grant_deleted(grant: Grant, *, now: dt.datetime) -> None:
-    publish(
-        grant.sandbox, RESOURCE_DELETED.name, at=now.isoformat(), service=SERVICE, resource_type="grant",
-        arn=grant.key.arn, name=grant.grant_id,
+    publish_resource(
+        grant.sandbox, "deleted", service=SERVICE, resource_type="grant", arn=grant.key.arn, name=grant.grant_id,
+        now=now,
     )  # fmt: skip
 
 
@@ -132,7 +122,7 @@ def flow(
     detail: dict[str, Any],
     now: dt.datetime,
 ) -> None:
-    publish(
-        sandbox, FLOW.name, at=now.isoformat(),
-        service=SERVICE, kind=kind, source=source, target=key.arn, item_id=digest(item), detail=detail,
+    publish_flow(
+        sandbox, service=SERVICE, kind=kind, source=source, target=key.arn, item_id=digest(item), now=now,
+        detail=detail,
     )  # fmt: skip

@@ -25,8 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from playground.live.bus import publish
-from playground.live.events import FLOW, RESOURCE_CHANGED, RESOURCE_CREATED, RESOURCE_DELETED
+from playground.live.bus import publish_flow, publish_resource
 from playground.sandboxes.models import Sandbox
 
 SERVICE = "sns"
@@ -43,43 +42,23 @@ DEAD_LETTERED = "dead-lettered"
 def resource_created(
     sandbox: Sandbox, *, resource_type: str, arn: str, name: str, attributes: dict[str, str], now: dt.datetime
 ) -> None:
-    publish(
-        sandbox,
-        RESOURCE_CREATED.name,
-        at=now.isoformat(),
-        service=SERVICE,
-        resource_type=resource_type,
-        arn=arn,
-        name=name,
-        attributes=attributes,
-    )
+    publish_resource(
+        sandbox, "created", service=SERVICE, resource_type=resource_type, arn=arn, name=name, attributes=attributes,
+        now=now,
+    )  # fmt: skip
 
 
 def resource_changed(
     sandbox: Sandbox, *, resource_type: str, arn: str, name: str, attributes: dict[str, str], now: dt.datetime
 ) -> None:
-    publish(
-        sandbox,
-        RESOURCE_CHANGED.name,
-        at=now.isoformat(),
-        service=SERVICE,
-        resource_type=resource_type,
-        arn=arn,
-        name=name,
-        attributes=attributes,
-    )
+    publish_resource(
+        sandbox, "changed", service=SERVICE, resource_type=resource_type, arn=arn, name=name, attributes=attributes,
+        now=now,
+    )  # fmt: skip
 
 
 def resource_deleted(sandbox: Sandbox, *, resource_type: str, arn: str, name: str, now: dt.datetime) -> None:
-    publish(
-        sandbox,
-        RESOURCE_DELETED.name,
-        at=now.isoformat(),
-        service=SERVICE,
-        resource_type=resource_type,
-        arn=arn,
-        name=name,
-    )
+    publish_resource(sandbox, "deleted", service=SERVICE, resource_type=resource_type, arn=arn, name=name, now=now)
 
 
 def flow(
@@ -92,14 +71,6 @@ def flow(
     now: dt.datetime,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    publish(
-        sandbox,
-        FLOW.name,
-        at=now.isoformat(),
-        service=SERVICE,
-        kind=kind,
-        source=source,
-        target=target,
-        item_id=item_id,
-        detail=detail or {},
+    publish_flow(
+        sandbox, service=SERVICE, kind=kind, source=source, target=target, item_id=item_id, now=now, detail=detail
     )

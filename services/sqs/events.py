@@ -21,8 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from playground.live.bus import publish
-from playground.live.events import FLOW, RESOURCE_CHANGED, RESOURCE_CREATED, RESOURCE_DELETED
+from playground.live.bus import publish_flow, publish_resource
 from playground.sandboxes.models import Sandbox
 
 SERVICE = "sqs"
@@ -31,41 +30,19 @@ CLIENT = "client"
 
 
 def queue_created(sandbox: Sandbox, *, arn: str, name: str, attributes: dict[str, str], now: dt.datetime) -> None:
-    publish(
-        sandbox,
-        RESOURCE_CREATED.name,
-        at=now.isoformat(),
-        service=SERVICE,
-        resource_type=RESOURCE_TYPE,
-        arn=arn,
-        name=name,
-        attributes=attributes,
-    )
+    _queue(sandbox, "created", arn=arn, name=name, attributes=attributes, now=now)
 
 
 def queue_changed(sandbox: Sandbox, *, arn: str, name: str, attributes: dict[str, str], now: dt.datetime) -> None:
-    publish(
-        sandbox,
-        RESOURCE_CHANGED.name,
-        at=now.isoformat(),
-        service=SERVICE,
-        resource_type=RESOURCE_TYPE,
-        arn=arn,
-        name=name,
-        attributes=attributes,
-    )
+    _queue(sandbox, "changed", arn=arn, name=name, attributes=attributes, now=now)
 
 
 def queue_deleted(sandbox: Sandbox, *, arn: str, name: str, now: dt.datetime) -> None:
-    publish(
-        sandbox,
-        RESOURCE_DELETED.name,
-        at=now.isoformat(),
-        service=SERVICE,
-        resource_type=RESOURCE_TYPE,
-        arn=arn,
-        name=name,
-    )
+    _queue(sandbox, "deleted", arn=arn, name=name, now=now)
+
+
+def _queue(sandbox: Sandbox, change: str, **fields: Any) -> None:
+    publish_resource(sandbox, change, service=SERVICE, resource_type=RESOURCE_TYPE, **fields)
 
 
 def flow(
@@ -78,7 +55,6 @@ def flow(
     now: dt.datetime,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    publish(
-        sandbox, FLOW.name, at=now.isoformat(),
-        service=SERVICE, kind=kind, source=source, target=target, item_id=item_id, detail=detail or {},
-    )  # fmt: skip
+    publish_flow(
+        sandbox, service=SERVICE, kind=kind, source=source, target=target, item_id=item_id, now=now, detail=detail
+    )
