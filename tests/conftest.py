@@ -243,7 +243,7 @@ def sandbox(make_sandbox: Callable[..., SandboxInfo]) -> SandboxInfo:
 
 
 @pytest.fixture
-def db_access(django_db_blocker: Any) -> Iterator[None]:
+def db_access(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """Read and write the shared test database from the test itself (autocommit, no rollback)."""
     with django_db_blocker.unblock():
         yield

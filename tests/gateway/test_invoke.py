@@ -11,7 +11,8 @@ from playground.gateway.handler import CONSOLE_USER_AGENT, invoke
 from playground.gateway.models import ApiCall
 from playground.sandboxes.services import sandbox_create
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Committed, never flushed: the live servers share this database (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("db_access")
 
 
 def test_invoke_runs_the_provider_and_records_the_call() -> None:

@@ -18,7 +18,8 @@ from playground.sandboxes.services import (
     tick_all,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Committed, never flushed: the live servers share this database (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("db_access")
 
 
 @pytest.fixture

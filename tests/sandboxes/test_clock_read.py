@@ -7,7 +7,8 @@ import pytest
 from playground.sandboxes.models import Clock
 from playground.sandboxes.services import clock_advance, clock_pause, clock_set_speed, sandbox_create
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Committed, never flushed: the live servers share this database (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("db_access")
 
 
 def test_current_reads_the_same_clock_as_the_orm() -> None:

@@ -11,7 +11,8 @@ from playground.gateway.models import ApiCall
 from playground.sandboxes.models import AccessKey, Clock, DueTimer
 from playground.sandboxes.services import sandbox_create, sandbox_reset, service_state_models
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Committed, never flushed: the live servers share this database (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("db_access")
 
 
 def _state(sandbox: Any) -> None:
