@@ -201,6 +201,20 @@ def _material_of(*, sandbox: Sandbox, region: str, envelope: Envelope) -> KeyMat
     return row
 
 
+def open_held(*, sandbox: Sandbox, region: str, ciphertext: bytes, context: EncryptionContext | None) -> DataKey:
+    """The plaintext of a data key a service already holds in its data key cache. No KMS call
+    happens, so the key's state is not checked and no event is sent (AWS: a disabled key leaves
+    data keys already fetched usable until they are used with KMS again); only the key material
+    must still exist."""
+    envelope = parse_envelope(ciphertext)
+    row = lookup.key_and_material(
+        sandbox=sandbox, region=region, key_id=envelope.key_id, material_id=envelope.material_id
+    )
+    if row is None:
+        raise InvalidCiphertextException("")
+    return DataKey(_open(row.key, row, envelope, context), ciphertext, row.key.arn, row.material_id)
+
+
 # --- shared checks -------------------------------------------------------------------------------
 
 

@@ -1,28 +1,29 @@
 """Server-side encryption at rest for the services that keep data under a KMS key (SQS queues and
 SNS topics with KmsMasterKeyId): the domain functions they call, never the AWS API.
 
-SQS, on SendMessage to a queue with KmsMasterKeyId (SNS does the same per topic):
+SQS, on SendMessage to a queue with KmsMasterKeyId (services/sqs/encryption.py):
 
-    context = {"aws:sqs:arn": queue_arn}               # SNS: {"aws:sns:topicArn": topic_arn}
-    if the queue's cached data key is missing, older than KmsDataKeyReusePeriodSeconds, or was
-    made under another key than master_key(...).arn:
-        data_key = new_data_key(sandbox=..., region=..., key_id=queue.kms_master_key_id,
-                                context=context, source_arn=queue_arn, now=now)
-        keep data_key.ciphertext and now on the queue row (never data_key.plaintext)
-    else:
-        data_key = reuse_data_key(sandbox=..., region=..., ciphertext=cached_ciphertext,
-                                  context=context, now=now)
+    context = {"aws:sqs:arn": queue_arn}
+    data_key, fetched = data_key_for(..., key_id=queue.kms_master_key_id, context=context,
+                                     held=<the queue's data key ciphertext>, held_since=<when fetched>,
+                                     reuse=<KmsDataKeyReusePeriodSeconds>, now=now)
+    if fetched: keep data_key.ciphertext and now on the queue row (never data_key.plaintext)
     stored = seal(data_key.plaintext, body_bytes, aad=message_id.encode())
     keep `stored` and data_key.ciphertext on the message row; the body is not stored in plaintext.
 
-and on ReceiveMessage: body = open_sealed(reuse_data_key(...).plaintext, stored, aad=...).
+and on ReceiveMessage: body = open_sealed(open_data_key(...).plaintext, stored, aad=...).
 
-new_data_key and reuse_data_key raise the KMS errors of exceptions.py (all KmsError) when the key
-is disabled, pending deletion, deleted or unusable, every time they are called, reuse period or
-not; translate them with SQS_ERRORS / SNS_ERRORS into the service's own error shape (SQS answers
+Within the reuse period no KMS call happens (crypto.open_held stands for the service's in-memory
+data key cache): a key disabled meanwhile is noticed when the period ends, as AWS documents it.
+new_data_key, reuse_data_key and data_key_for past the period raise the KMS errors of
+exceptions.py (all KmsError) when the key is disabled, pending deletion, deleted or unusable;
+translate them with SQS_ERRORS / SNS_ERRORS into the service's own error shape (SQS answers
 KMS.DisabledException as its KmsDisabled shape, and so on). new_data_key publishes a
-"generate-data-key" flow from the queue or topic ARN to the key; reuse_data_key publishes nothing
-(it stands for the service's in-memory data key cache).
+"generate-data-key" flow from the queue or topic ARN to the key, reuse_data_key with a
+source_arn a "decrypt" flow.
+
+SNS checks the key on every Publish (services/sns/publishing.py) and reuses a data key for five
+minutes.
 
 "alias/aws/sqs" (or "alias/aws/sns") as KmsMasterKeyId makes the AWS managed key on first use.
 """
@@ -47,8 +48,10 @@ __all__ = [
     "SQS_ERRORS",
     "DataKey",
     "aws_managed_key",
+    "data_key_for",
     "master_key",
     "new_data_key",
+    "open_data_key",
     "open_sealed",
     "reuse_data_key",
     "seal",
@@ -114,14 +117,65 @@ def new_data_key(
 
 
 def reuse_data_key(
-    *, sandbox: Sandbox, region: str, ciphertext: bytes, context: dict[str, str], now: dt.datetime
+    *,
+    sandbox: Sandbox,
+    region: str,
+    ciphertext: bytes,
+    context: dict[str, str],
+    now: dt.datetime,
+    source_arn: str = "",
 ) -> DataKey:
-    """The plaintext of a data key made earlier, checking its key is still usable."""
+    """The plaintext of a data key made earlier, from KMS (Decrypt), checking its key is still
+    usable. With `source_arn` the call is shown as a "decrypt" flow from it to the key."""
     decrypted = crypto.decrypt(
-        sandbox=sandbox, region=region, ciphertext=ciphertext, encryption_context=context, caller="", now=now,
-        record=False,
+        sandbox=sandbox, region=region, ciphertext=ciphertext, encryption_context=context, caller=source_arn,
+        now=now, record=bool(source_arn),
     )  # fmt: skip
     return DataKey(decrypted.plaintext, ciphertext, decrypted.key_arn, decrypted.key_material_id)
+
+
+def data_key_for(
+    *,
+    sandbox: Sandbox,
+    region: str,
+    key_id: str,
+    context: dict[str, str],
+    source_arn: str,
+    held: bytes | None,
+    held_since: dt.datetime | None,
+    reuse: dt.timedelta,
+    now: dt.datetime,
+) -> tuple[DataKey, bool]:
+    """The data key to seal with, and whether it was fetched from KMS just now.
+
+    A service keeps the data key it fetched (here: its ciphertext `held`, fetched at `held_since`)
+    and reuses it for `reuse` without calling KMS, so a key disabled in between goes unnoticed
+    until that period ends, as on AWS. After it, GenerateDataKey makes a new one, and fails when
+    the key is disabled, pending deletion, deleted or unusable."""
+    if held and held_since is not None and now - held_since < reuse:
+        return crypto.open_held(sandbox=sandbox, region=region, ciphertext=held, context=context), False
+    fresh = new_data_key(sandbox=sandbox, region=region, key_id=key_id, context=context, source_arn=source_arn, now=now)
+    return fresh, True
+
+
+def open_data_key(
+    *,
+    sandbox: Sandbox,
+    region: str,
+    ciphertext: bytes,
+    context: dict[str, str],
+    source_arn: str,
+    held: bool,
+    now: dt.datetime,
+) -> DataKey:
+    """The plaintext of the data key a stored item was sealed with: from the service's own cache
+    when it still `held` that key (no KMS call), otherwise from KMS (Decrypt, which fails when
+    the key is unusable)."""
+    if held:
+        return crypto.open_held(sandbox=sandbox, region=region, ciphertext=ciphertext, context=context)
+    return reuse_data_key(
+        sandbox=sandbox, region=region, ciphertext=ciphertext, context=context, now=now, source_arn=source_arn
+    )
 
 
 def seal(data_key: bytes | None, plaintext: bytes, *, aad: bytes = b"") -> bytes:

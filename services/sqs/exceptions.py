@@ -100,6 +100,33 @@ class UnsupportedOperation(SqsError):
     code = "UnsupportedOperation"
 
 
+# The model's Kms* shapes: a KMS error met while sealing or opening a message body (KmsError codes
+# mapped by services.kms.sse.SQS_ERRORS); the gateway sends them as KMS.DisabledException and so on.
+class KmsDisabled(SqsError):
+    code = "KmsDisabled"
+
+
+class KmsNotFound(SqsError):
+    code = "KmsNotFound"
+
+
+class KmsInvalidState(SqsError):
+    code = "KmsInvalidState"
+
+
+class KmsInvalidKeyUsage(SqsError):
+    code = "KmsInvalidKeyUsage"
+
+
+class KmsAccessDenied(SqsError):
+    code = "KmsAccessDenied"
+
+
+KMS_ERRORS: dict[str, type[SqsError]] = {
+    error.code: error for error in (KmsDisabled, KmsNotFound, KmsInvalidState, KmsInvalidKeyUsage, KmsAccessDenied)
+}
+
+
 def invalid_parameter(name: str, value: object, reason: str) -> InvalidParameterValue:
     """AWS's usual wording: "Value 11 for parameter MaxNumberOfMessages is invalid. Reason: ..."."""
     return InvalidParameterValue(f"Value {value} for parameter {name} is invalid. Reason: {reason}")

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from playground.live import wakeup
-from services.sqs import events, fifo
+from services.sqs import encryption, events, fifo
 from services.sqs.exceptions import InvalidMessageContents, InvalidParameterValue, MissingParameter, invalid_parameter
 from services.sqs.md5 import md5_of_attributes, md5_of_body
 from services.sqs.models import Message, Queue
@@ -303,6 +303,7 @@ def messages_send(queue: Queue, checked: list[Checked], *, sender_id: str, now: 
     if queue.fifo:
         sequence_numbers = fifo.next_sequence_numbers(queue, len(checked))
     retention = dt.timedelta(seconds=queue.message_retention_period)
+    sealer = encryption.sealer_for(queue, now=now)  # raises a Kms* error before anything is stored
     for index, item in enumerate(checked):
         message_id = str(uuid.uuid4())
         sequence_number = sequence_numbers[index] if queue.fifo else ""
@@ -326,7 +327,10 @@ def messages_send(queue: Queue, checked: list[Checked], *, sender_id: str, now: 
                 sandbox_id=queue.sandbox_id,
                 queue=queue,
                 message_id=message_id,
-                body=item.body,
+                body="" if sealer else item.body,
+                sealed_body=sealer.seal(message_id, item.body) if sealer else None,
+                data_key=sealer.ciphertext_key if sealer else None,
+                sealed_for=sealer.queue_arn if sealer else "",
                 md5_of_body=item.md5_of_body,
                 attributes=item.attributes,
                 md5_of_attributes=item.md5_of_attributes,
@@ -415,6 +419,7 @@ def message_attribute_selector(names: Iterable[str] | None) -> tuple[bool, set[s
 def received_form(
     message: Message,
     *,
+    body: str,
     handle: str,
     system_names: set[str],
     selector: tuple[bool, set[str], tuple[str, ...]],
@@ -424,7 +429,7 @@ def received_form(
         "MessageId": message.message_id,
         "ReceiptHandle": handle,
         "MD5OfBody": message.md5_of_body,
-        "Body": message.body,
+        "Body": body,
     }
     values = {
         "SenderId": message.sender_id,

@@ -43,6 +43,10 @@ class Queue(models.Model):
     kms_master_key_id = models.CharField(max_length=2048, blank=True, default="")
     kms_data_key_reuse_period_seconds = models.IntegerField(default=300)
     sqs_managed_sse_enabled = models.BooleanField(default=True)
+    # The data key the queue seals message bodies with (KmsMasterKeyId): its ciphertext under the
+    # KMS key, never its plaintext, and when it was fetched (reused KmsDataKeyReusePeriodSeconds).
+    data_key_ciphertext = models.BinaryField(null=True, blank=True)
+    data_key_fetched_at = models.DateTimeField(null=True, blank=True)
     content_based_deduplication = models.BooleanField(default=False)
     deduplication_scope = models.CharField(max_length=16, blank=True, default="")
     fifo_throughput_limit = models.CharField(max_length=24, blank=True, default="")
@@ -67,7 +71,12 @@ class Message(models.Model):
     sandbox = models.ForeignKey(Sandbox, on_delete=models.CASCADE, related_name="+")
     queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="messages")
     message_id = models.CharField(max_length=36)
-    body = models.TextField()
+    body = models.TextField()  # empty when the body is sealed
+    # Encryption at rest (the queue's KmsMasterKeyId when it was sent): the body sealed with a data
+    # key (AES-256-GCM), that data key's ciphertext, and the queue ARN of its encryption context.
+    sealed_body = models.BinaryField(null=True, blank=True)
+    data_key = models.BinaryField(null=True, blank=True)
+    sealed_for = models.CharField(max_length=256, blank=True, default="")
     md5_of_body = models.CharField(max_length=32)
     # {name: {"DataType": ..., "StringValue": ... | "BinaryValue": base64}} as sent
     attributes = models.JSONField(default=dict, blank=True)

@@ -20,7 +20,7 @@ from django.db.models import Count, F, Q
 
 from playground.live import wakeup
 from playground.sandboxes.models import Sandbox
-from services.sqs import events
+from services.sqs import encryption, events
 from services.sqs.addressing import check_queue_name, parse_queue_url, queue_arn
 from services.sqs.attributes import (
     AttributeChanges,
@@ -276,6 +276,8 @@ def _apply(queue: Queue, changes: AttributeChanges, *, now: dt.datetime) -> None
     retention_before = queue.message_retention_period
     if changes.fields.get("kms_master_key_id") == "" and "sqs_managed_sse_enabled" not in changes.fields:
         changes.fields["sqs_managed_sse_enabled"] = queue.sqs_managed_sse_enabled
+    if changes.fields.get("kms_master_key_id", queue.kms_master_key_id) != queue.kms_master_key_id:
+        encryption.forget_data_key(queue)
     for field, value in changes.fields.items():
         setattr(queue, field, value)
     if queue.fifo:

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F, Min, Value
 from django.db.models.functions import Coalesce
 
-from services.sqs import events, fifo, handles, redrive
+from services.sqs import encryption, events, fifo, handles, redrive
 from services.sqs.exceptions import OverLimit, invalid_parameter
 from services.sqs.messages import chosen_system_attributes, message_attribute_selector, received_form
 from services.sqs.models import Message, Queue, ReceiveAttempt
@@ -85,13 +85,15 @@ def check_receive(
 
 def receive_once(queue: Queue, request: ReceiveRequest, *, now: dt.datetime) -> list[dict[str, Any]]:
     """One attempt: claim what is available now and render it (empty when nothing is)."""
+    opener = encryption.Opener(queue, now=now)
+    # Sealed bodies are opened before the claim commits: a KMS error leaves the messages untouched.
     with transaction.atomic():
         prefer_index_order()
         if queue.fifo:
             locked = Queue.objects.select_for_update().filter(pk=queue.pk).first()
             if locked is None:
                 return []
-            replayed = _replay_attempt(queue, request, now=now)
+            replayed = _replay_attempt(queue, request, opener, now=now)
             if replayed is not None:
                 return replayed
             claimed = _claim_fifo(queue, request, now=now)
@@ -99,7 +101,7 @@ def receive_once(queue: Queue, request: ReceiveRequest, *, now: dt.datetime) -> 
                 _remember_attempt(queue, request.attempt_id, claimed, now=now)
         else:
             claimed = _claim_standard(queue, request, now=now)
-    return [_render(queue, message, request) for message in claimed]
+        return [_render(queue, message, request, opener) for message in claimed]
 
 
 def prefer_index_order() -> None:
@@ -114,9 +116,15 @@ def prefer_index_order() -> None:
             cursor.execute("SET LOCAL enable_bitmapscan = off")
 
 
-def _render(queue: Queue, message: Message, request: ReceiveRequest) -> dict[str, Any]:
+def _render(queue: Queue, message: Message, request: ReceiveRequest, opener: encryption.Opener) -> dict[str, Any]:
     handle = handles.encode(queue_pk=queue.pk, message_pk=message.pk, token=message.receipt_token)
-    return received_form(message, handle=handle, system_names=set(request.system_names), selector=request.selector)
+    return received_form(
+        message,
+        body=opener.body(message),
+        handle=handle,
+        system_names=set(request.system_names),
+        selector=request.selector,
+    )
 
 
 def next_visible_at(queue: Queue, *, now: dt.datetime) -> dt.datetime | None:
@@ -227,7 +235,9 @@ def _claim_fifo(queue: Queue, request: ReceiveRequest, *, now: dt.datetime) -> l
 # --- FIFO receive attempts -------------------------------------------------------------------------
 
 
-def _replay_attempt(queue: Queue, request: ReceiveRequest, *, now: dt.datetime) -> list[dict[str, Any]] | None:
+def _replay_attempt(
+    queue: Queue, request: ReceiveRequest, opener: encryption.Opener, *, now: dt.datetime
+) -> list[dict[str, Any]] | None:
     """The same messages and handles for a retried ReceiveRequestAttemptId, if nothing changed since."""
     if not request.attempt_id:
         return None
@@ -244,7 +254,7 @@ def _replay_attempt(queue: Queue, request: ReceiveRequest, *, now: dt.datetime) 
                 request.attempt_id,
                 "The receiveRequestAttemptId is not valid anymore since the receive call is not retryable.",
             )
-        replay.append(_render(queue, message, request))
+        replay.append(_render(queue, message, request, opener))
     return replay
 
 

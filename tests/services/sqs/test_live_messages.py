@@ -451,8 +451,9 @@ def test_over_limit_when_120000_messages_are_in_flight(
             "INSERT INTO sqs_message (sandbox_id, queue_id, message_id, body, md5_of_body, attributes, "
             "md5_of_attributes, system_attributes, md5_of_system_attributes, size, sender_id, sent_at, enqueued_at, "
             "visible_at, expires_at, receive_count, receipt_token, group_id, deduplication_id, sequence_number, "
-            "dead_letter_source_arn) "
-            "SELECT %s, %s, 'm' || i, 'x', '', '{}', '', '{}', '', 1, '', %s, %s, %s, %s, 1, '', '', '', '', '' FROM n",
+            "dead_letter_source_arn, sealed_for) "
+            "SELECT %s, %s, 'm' || i, 'x', '', '{}', '', '{}', '', 1, '', %s, %s, %s, %s, 1, '', '', '', '', '', '' "
+            "FROM n",
             [sandbox.id, queue.pk, now, now, later, later],
         )
     with pytest.raises(ClientError) as caught:
