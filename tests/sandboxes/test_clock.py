@@ -101,3 +101,13 @@ def test_due_work_runs_on_the_tick_once_its_time_has_come(box: Any) -> None:
 def test_scheduling_an_unknown_kind_is_refused(box: Any) -> None:
     with pytest.raises(LookupError):
         duework.schedule_timer(sandbox=box, due_at=dt.datetime.now(dt.UTC), kind="nobody.handles", payload={})
+
+
+def test_a_timer_of_an_unknown_kind_waits_an_hour_for_a_process_that_knows_it(box: Any) -> None:
+    clock_pause(sandbox=box)
+    now = Clock.objects.get(sandbox=box).now()
+    timer = DueTimer.objects.create(sandbox=box, due_at=now, kind="a.newer.release", payload={})
+    tick_all()
+    assert DueTimer.objects.filter(pk=timer.pk).exists()
+    clock_advance(sandbox=box, seconds=duework.UNKNOWN_KIND_GRACE.total_seconds())
+    assert not DueTimer.objects.filter(pk=timer.pk).exists()

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.usefixtures("db_access")
 def _state(sandbox: Any) -> None:
     now = dt.datetime.now(dt.UTC)
     ApiCall.objects.create(sandbox=sandbox, at=now, request_id="r", service="sqs", operation="ListQueues", region="x")
-    DueTimer.objects.create(sandbox=sandbox, due_at=now, kind="k", payload={})
+    # Due far ahead: the live Celery worker's tick must not take it meanwhile.
+    DueTimer.objects.create(sandbox=sandbox, due_at=now + dt.timedelta(days=365), kind="k", payload={})
 
 
 def test_reset_deletes_service_state_but_keeps_keys_and_clock() -> None:
