@@ -55,6 +55,7 @@ __all__ = [
     "open_sealed",
     "reuse_data_key",
     "seal",
+    "sns_context",
 ]
 
 NONCE_BYTES = 12
@@ -79,6 +80,11 @@ SNS_ERRORS = {
     "AccessDeniedException": "KMSAccessDeniedException",
     "InvalidCiphertextException": "KMSInvalidStateException",
 }
+
+
+def sns_context(topic_arn: str) -> dict[str, str]:
+    """The encryption context SNS binds a topic's data keys to."""
+    return {"aws:sns:topicArn": topic_arn}
 
 
 def aws_managed_key(*, sandbox: Sandbox, region: str, service: str, now: dt.datetime) -> Key:

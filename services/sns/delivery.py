@@ -26,7 +26,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -36,6 +36,9 @@ from playground.sandboxes.models import Clock, Sandbox
 from services.sns import envelopes, events, outboxes, retries
 from services.sns.models import Delivery, Subscription, Topic
 from services.sns.policies import queue_allows_topic
+
+if TYPE_CHECKING:
+    from services.kms.crypto import DataKey
 
 LOG = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ class Note:
     group_id: str = ""
     deduplication_id: str = ""
     now: dt.datetime | None = None
+    data_key: DataKey | None = None  # the topic's, with its plaintext, when it has KmsMasterKeyId
 
     @property
     def target(self) -> str:
@@ -179,6 +183,7 @@ def deliver(note: Note) -> None:
         if deliverer.retry_policy
         else dict(retries.DEFAULT_HEALTHY_RETRY_POLICY)
     )
+    sealed = _seal(note.data_key, prepared.body, message_id=note.message_id)
     row = Delivery.objects.create(
         sandbox=note.sandbox,
         subscription=note.subscription,
@@ -188,14 +193,15 @@ def deliver(note: Note) -> None:
         endpoint=note.subscription.endpoint,
         kind=Delivery.NOTIFICATION,
         message_id=note.message_id,
-        body=prepared.body,
+        body="" if sealed else prepared.body,
+        sealed_body=sealed,
+        data_key=note.data_key.ciphertext if sealed and note.data_key else None,
         headers=prepared.headers,
         context={
             **prepared.context,
             "attributes": note.attributes,
             "group_id": note.group_id,
             "deduplication_id": note.deduplication_id,
-            "message": note.message,
             "raw": note.subscription.raw,
         },
         retry_policy=policy,
@@ -203,6 +209,45 @@ def deliver(note: Note) -> None:
         size=len(prepared.body.encode("utf-8")),
     )
     _attempt_after_commit(row.pk)
+
+
+# --- encryption at rest -----------------------------------------------------------------------------
+
+
+def _seal(data_key: DataKey | None, body: str, *, message_id: str) -> bytes | None:
+    if data_key is None:
+        return None
+    from services.kms import sse
+
+    return sse.seal(data_key.plaintext, body.encode("utf-8"), aad=message_id.encode("ascii"))
+
+
+def _open(row: Delivery, *, now: dt.datetime) -> str:
+    """The body of a queued delivery, opened with its topic's data key: without KMS while the topic
+    still holds that key, through KMS Decrypt otherwise (which fails when the key is unusable)."""
+    if row.sealed_body is None or row.data_key is None:
+        return row.body
+    from services.kms import sse
+    from services.sns.publishing import DATA_KEY_REUSE
+
+    wrapped = bytes(row.data_key)
+    topic = Topic.objects.filter(sandbox=row.sandbox, arn=row.topic_arn).first()
+    held = (
+        topic is not None
+        and topic.data_key_made_at is not None
+        and now - topic.data_key_made_at < DATA_KEY_REUSE
+        and bytes(topic.data_key_ciphertext or b"") == wrapped
+    )
+    data_key = sse.open_data_key(
+        sandbox=row.sandbox,
+        region=row.topic_arn.split(":")[3],
+        ciphertext=wrapped,
+        context=sse.sns_context(row.topic_arn),
+        source_arn=row.topic_arn,
+        held=held,
+        now=now,
+    )
+    return sse.open_sealed(data_key.plaintext, bytes(row.sealed_body), aad=row.message_id.encode("ascii")).decode()
 
 
 def _attempt_after_commit(delivery_id: int) -> None:
@@ -347,20 +392,28 @@ def attempt_delivery(delivery_id: int, *, claimed_attempt: int | None = None) ->
         if row.due_at > current or not _claim(row, now=current):
             return False
     deliverer = _deliverers.get(row.protocol)
-    if deliverer is None or deliverer.attempt is None:
-        outcome = Outcome.client_error("NotSupported", f"no deliverer for {row.protocol}")
+    try:
+        row.body = _open(row, now=Clock.current(sandbox.pk).now())  # in memory only: the row stays sealed
+    except AwsError as problem:  # the topic's KMS key can no longer open it
+        outcome = Outcome.client_error(f"KMS.{problem.code}", problem.message)
     else:
-        try:
-            outcome = deliverer.attempt(row)
-        except Exception as problem:  # a deliverer's bug must not leave the row leased forever
-            LOG.exception("delivery %s failed unexpectedly", row.pk)
-            outcome = Outcome.server_error("InternalFailure", str(problem))
+        outcome = _attempt(deliverer, row)
     finished = Clock.current(sandbox.pk).now()
     with transaction.atomic():
         if not Delivery.objects.filter(pk=row.pk, attempts=row.attempts).exists():
             return False  # unsubscribed, or the topic deleted, meanwhile
         _finish(row, outcome, now=finished)
     return True
+
+
+def _attempt(deliverer: Deliverer | None, row: Delivery) -> Outcome:
+    if deliverer is None or deliverer.attempt is None:
+        return Outcome.client_error("NotSupported", f"no deliverer for {row.protocol}")
+    try:
+        return deliverer.attempt(row)
+    except Exception as problem:  # a deliverer's bug must not leave the row leased forever
+        LOG.exception("delivery %s failed unexpectedly", row.pk)
+        return Outcome.server_error("InternalFailure", str(problem))
 
 
 def _finish(row: Delivery, outcome: Outcome, *, now: dt.datetime) -> None:

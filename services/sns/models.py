@@ -108,7 +108,10 @@ class Delivery(models.Model):
     endpoint = models.CharField(max_length=2048)
     kind = models.CharField(max_length=32, default=NOTIFICATION)
     message_id = models.CharField(max_length=36)
-    body = models.TextField()  # exactly what is sent (an envelope, or the raw message)
+    body = models.TextField()  # exactly what is sent (an envelope, or the raw message); empty when sealed
+    # A topic with KmsMasterKeyId: the body sealed with the topic's data key, and that key's ciphertext.
+    sealed_body = models.BinaryField(null=True, blank=True)
+    data_key = models.BinaryField(null=True, blank=True)
     headers = models.JSONField(default=dict, blank=True)
     # Message attributes, group id... a deliverer may need (for dead-lettering, raw delivery).
     context = models.JSONField(default=dict, blank=True)

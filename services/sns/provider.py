@@ -35,7 +35,8 @@ LIMITATIONS (deliberate differences from AWS):
   sms.phone_opt_out (the GUI simulates a STOP reply). ListOriginationNumbers is always empty.
 - Encryption at rest (KmsMasterKeyId): Publish checks the key and makes (and reuses for five
   minutes) a data key, failing with SNS's KMS errors as AWS does; pending HTTP/S deliveries are
-  not stored sealed.
+  stored sealed with the data key, and an attempt after the five minutes asks KMS again (failing when
+  the key is unusable).
 - FIFO topics deliver to SQS (FIFO and standard) queues only; message archiving and replay
   (ArchivePolicy, ReplayPolicy) are stored and returned but nothing is archived or replayed.
 - Delivery-status logging (the *FeedbackRoleArn attributes), data protection policies (stored and

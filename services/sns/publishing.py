@@ -20,7 +20,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -37,6 +37,9 @@ from services.sns.exceptions import (
 )
 from services.sns.messages import check_attributes, check_fifo_id, check_message, check_structure, check_subject
 from services.sns.models import DeduplicationRecord, Subscription, Topic
+
+if TYPE_CHECKING:
+    from services.kms.crypto import DataKey
 
 DEDUPLICATION_INTERVAL = dt.timedelta(minutes=5)
 DATA_KEY_REUSE = dt.timedelta(minutes=5)
@@ -64,16 +67,17 @@ class Published:
 # --- encryption at rest --------------------------------------------------------------------------------
 
 
-def _check_encryption(topic: Topic, *, now: dt.datetime) -> None:
+def _check_encryption(topic: Topic, *, now: dt.datetime) -> DataKey | None:
     """With KmsMasterKeyId, SNS holds a data key made under the KMS key (GenerateDataKey, reused for
-    five minutes); a disabled, deleted or unusable key fails the publish with SNS's KMS* error."""
+    five minutes) and seals what it keeps of a message with it (queued HTTP/S deliveries); a
+    disabled, deleted or unusable key fails the publish with SNS's KMS* error."""
     key_id = str(topic.attributes.get("KmsMasterKeyId") or "")
     if not key_id:
-        return
+        return None
     from services.kms import sse
     from services.kms.exceptions import KmsError
 
-    context = {"aws:sns:topicArn": topic.arn}
+    context = sse.sns_context(topic.arn)
     try:
         fresh = topic.data_key_made_at is not None and now - topic.data_key_made_at < DATA_KEY_REUSE
         master = sse.master_key(sandbox=topic.sandbox, region=topic.region, key_id=key_id, now=now)
@@ -86,7 +90,7 @@ def _check_encryption(topic: Topic, *, now: dt.datetime) -> None:
                 now=now,
             )
             if reused.key_arn == master.arn:
-                return
+                return reused
         data_key = sse.new_data_key(
             sandbox=topic.sandbox, region=topic.region, key_id=key_id, context=context, source_arn=topic.arn, now=now
         )
@@ -96,6 +100,7 @@ def _check_encryption(topic: Topic, *, now: dt.datetime) -> None:
     Topic.objects.filter(pk=topic.pk).update(data_key_ciphertext=data_key.ciphertext, data_key_made_at=now)
     topic.data_key_ciphertext = data_key.ciphertext
     topic.data_key_made_at = now
+    return data_key
 
 
 # --- FIFO ----------------------------------------------------------------------------------------------
@@ -167,7 +172,7 @@ def topic_publish(
     check_subject(subject)
     document = check_structure(message, structure)
     group_id, deduplication_id = _check_fifo_parameters(topic, message, group_id, deduplication_id)
-    _check_encryption(topic, now=now)
+    data_key = _check_encryption(topic, now=now)
     message_id = new_message_id()
     sequence_number = ""
     if topic.fifo:
@@ -223,6 +228,7 @@ def topic_publish(
                 group_id=group_id,
                 deduplication_id=deduplication_id,
                 now=now,
+                data_key=data_key,
             )
         )
     return Published(message_id, sequence_number)

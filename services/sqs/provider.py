@@ -27,8 +27,11 @@ LIMITATIONS (deliberate differences from AWS):
 - Queue policies (Policy, AddPermission) are stored and returned but not enforced; every queue is
   reachable only by its own sandbox (account); cross-account access via policy is not emulated.
   QueueOwnerAWSAccountId naming another account gets QueueDoesNotExist.
-- SSE: KmsMasterKeyId / SqsManagedSseEnabled / KmsDataKeyReusePeriodSeconds are stored and returned;
-  messages are not encrypted at rest (the KMS issue adds it), so KMS errors never occur.
+- SSE-KMS (KmsMasterKeyId): bodies are stored sealed under a KMS data key held for
+  KmsDataKeyReusePeriodSeconds (encryption.py); a key disabled or deleted meanwhile fails sends and
+  receives with KMS.* errors once that period ends. A message moved to a dead-letter queue keeps the
+  source queue's data key (AWS re-encrypts under the target's). SqsManagedSseEnabled bodies are
+  stored as sent.
 - Deletion, purge and attribute changes take effect at once (AWS: up to 60 s, retention 15 min).
 - Rate limits (FIFO 300 TPS, RequestThrottled) are not enforced. The in-flight limit (120,000) is.
 - StartMessageMoveTask without MaxNumberOfMessagesPerSecond moves 500 messages per sandbox second
