@@ -19,6 +19,7 @@ Each server's output goes to a log in the run's directory under var/bench/runs/.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import importlib
@@ -27,6 +28,7 @@ import os
 import pkgutil
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -469,3 +471,51 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=STOP_TIMEOUT)
+
+
+# --- faults (bench/chaos.py) ------------------------------------------------------------------------
+
+
+def kill_hard(process: subprocess.Popen[bytes]) -> None:
+    """kill -9 a process we started and everything in its session (Celery's embedded beat is a
+    child process), as a crash would: no signal handler, no cleanup, no goodbye."""
+    if process.returncode is None:  # not reaped yet, so its pid cannot name anyone else's group
+        with contextlib.suppress(ProcessLookupError):  # the whole session died on its own meanwhile
+            os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=STOP_TIMEOUT)
+
+
+def restart_ours(harness: Harness) -> Server:
+    """Our Daphne again, on the port it had (clients keep their endpoint), after a kill_hard;
+    the log of the previous life is kept beside the new one."""
+    old = harness._servers.pop("ours")
+    kill_hard(old.process)
+    port = urlparse(old.url).port or 80
+    _keep_log(old.log_path)
+    command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), OURS_APP]
+    return harness._start("ours", command, harness.ours_env(), port, old.keys, probe="/healthz")
+
+
+def restart_celery(harness: Harness) -> subprocess.Popen[bytes]:
+    """The Celery worker (with beat) again, after a kill_hard; it finds its queue and schedule file
+    as the killed one left them."""
+    if harness._celery is not None:
+        kill_hard(harness._celery)
+    _keep_log(harness.run_dir / "celery.log")
+    harness._celery = harness._start_celery(harness.ours_env())
+    return harness._celery
+
+
+def manage(harness: Harness, *args: str) -> str:
+    """Run a manage.py command against our server's database; its standard output."""
+    return harness._manage(harness.ours_env(), *args)
+
+
+def _keep_log(path: Path) -> None:
+    """Rename a log to the first free `<name>.<n>.log`, so a restarted process starts a new one."""
+    if not path.exists():
+        return
+    number = 1
+    while (kept := path.with_suffix(f".{number}.log")).exists():
+        number += 1
+    path.rename(kept)

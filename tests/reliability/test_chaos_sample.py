@@ -1,0 +1,106 @@
+"""A short seeded sample of the chaos bench (bench/bench_chaos.py): one kill -9 of a Daphne of the
+test's own, under a producer and consumers, then nothing the server acknowledged is lost or comes
+back after its delete. The long run with many kills, Celery included, is the bench's."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from bench.chaos import Endpoint, Workload, check
+from tests.conftest import LOG_DIR, ROOT, VENV_BIN, SandboxInfo, Server
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.live
+
+SEED = 8
+START_TIMEOUT = 60.0  # a loaded machine may take this long to import Django
+
+
+class Restartable:
+    """A Daphne of this test's own on a fixed port, which it can kill -9 and start again there."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.lives = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.lives += 1
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        log = Path(LOG_DIR / f"daphne-chaos-{self.lives}.log").open("wb")  # noqa: SIM115 (the server writes it)
+        command = [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "playground.asgi:application"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(self._answers, timeout=START_TIMEOUT, interval=0.1)
+
+    def _answers(self) -> bool:
+        assert self.process is not None
+        assert self.process.poll() is None, "the chaos Daphne exited at start"
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=5).ok
+        except (requests.ConnectionError, requests.Timeout):
+            return False
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()  # SIGKILL: no shutdown, whatever was in flight is cut off
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def chaos_server(daphne: Server) -> Iterator[Restartable]:
+    server = Restartable(daphne.env)
+    server.start()
+    yield server
+    if server.process is not None and server.process.poll() is None:
+        server.process.terminate()
+        server.process.wait(timeout=10)
+
+
+def test_nothing_acknowledged_is_lost_when_the_server_is_killed(
+    chaos_server: Restartable, sandbox: SandboxInfo, advance: Callable[[float], None]
+) -> None:
+    endpoint = Endpoint(chaos_server.url, sandbox.access_key_id, sandbox.secret_access_key, sandbox.region)
+    workload = Workload(endpoint, seed=SEED, consumers=2, visibility=2, wait=1)
+    workload.create_queues()
+    workload.start()
+    try:
+        wait_until(lambda: _acknowledged(workload) >= 30, timeout=30)
+        chaos_server.kill()
+        wait_until(lambda: sum(workload.records.errors.values()) > 0, timeout=30)  # the clients noticed
+        before = _acknowledged(workload)
+        chaos_server.start()
+        wait_until(lambda: _acknowledged(workload) >= before + 30, timeout=30)
+        workload.stop_producing()
+        drained = workload.drain(advance=advance, patience=15)
+    finally:
+        workload.stop()
+    findings = check(workload.records)
+    assert findings.violations == 0, findings.summary()
+    assert drained, findings.summary()
+    assert findings.distinct_received >= findings.sent_ok >= 60
+
+
+def _acknowledged(workload: Workload) -> int:
+    return sum(1 for sent in workload.records.sent if sent.outcome == "ok")
+
+
+@pytest.fixture
+def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
+    """Move the sandbox clock past visibility timeouts instead of waiting for them."""
+    from playground.sandboxes.models import Sandbox
+    from playground.sandboxes.services import clock_advance
+
+    def move(seconds: float) -> None:
+        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
+
+    return move
