@@ -5,10 +5,9 @@ that nothing acknowledged was lost or came back after its delete, that FIFO grou
 order, and that the database is intact.
 
 Bounded by `--seconds` (the wall time of the fault phase, restarts included: one under way at the
-end is finished) and by CHAOS_KILLS
-(default 12) kills; CHAOS_SEED (default 1) fixes the moments, the targets and the consumers' choices.
-The messages' interleaving still depends on the machine's timing, so two runs with one seed kill at
-the same moments but not necessarily in the same calls.
+end is finished) and by CHAOS_KILLS (default 12) kills; CHAOS_SEED (default 1) fixes the moments,
+the targets and the consumers' choices. The messages' interleaving still depends on the machine's
+timing, so two runs with one seed kill at the same moments but not necessarily in the same calls.
 """
 
 from __future__ import annotations
