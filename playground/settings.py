@@ -9,6 +9,11 @@ Environment variables (all optional locally):
   PLAYGROUND_MASTER_KEY    Fernet key encrypting stored secrets; generated once into var/ otherwise
   ALLOWED_HOSTS            comma-separated (default localhost,127.0.0.1,[::1],testserver)
   DEBUG                    default false
+  PLAYGROUND_PUBLIC_URL    the address users reach; https://... switches the HTTPS settings on
+  PLAYGROUND_HTTPS         served over HTTPS (default: whether PLAYGROUND_PUBLIC_URL is https://)
+  PLAYGROUND_TRUST_X_FORWARDED_PROTO  a proxy in front sets X-Forwarded-Proto (default: PLAYGROUND_HTTPS)
+  SECURE_HSTS_SECONDS      default one year over HTTPS, 0 otherwise
+  PLAYGROUND_LOGIN_*       sign-in rate limits (see LOGIN_LIMITS below)
   PLAYGROUND_QUOTA_*       per-sandbox quotas (see QUOTAS below; on by default in strict mode)
   PLAYGROUND_LAB_DIRS      more folders of lab bundles (comma-separated)
 """
@@ -41,11 +46,22 @@ def _secret_from_var(name: str, make: str) -> str:
     return path.read_text().strip()
 
 
+def _strong(key: str) -> bool:
+    """What Django's deployment check (security.W009) asks of a key that signs sessions."""
+    return len(key) >= 50 and len(set(key)) >= 5 and not key.startswith("django-insecure-")
+
+
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if AUTH_MODE == "strict":
         raise ImproperlyConfigured("SECRET_KEY must be set when PLAYGROUND_AUTH_MODE=strict")
     SECRET_KEY = _secret_from_var("secret_key", secrets.token_urlsafe(50))
+if AUTH_MODE == "strict" and not _strong(SECRET_KEY):
+    # A guessable key lets anyone forge a session cookie, that is sign in as any student.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for strict mode: use at least 50 random characters "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+    )
 
 
 def _fernet_key() -> str:
@@ -163,6 +179,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# Django's user-and-password backend behind the sign-in rate limits (playground/web/logins.py).
+AUTHENTICATION_BACKENDS = ["playground.web.logins.RateLimitedModelBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -178,6 +197,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"  # not the admin's "Logged out" page
 
 # The largest AWS request body the gateway accepts (an S3 PutObject is streamed separately).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PLAYGROUND_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
@@ -188,6 +208,33 @@ GATEWAY_THREADS = env_int("PLAYGROUND_GATEWAY_THREADS", 32, minimum=1)
 
 PLAYGROUND_DEFAULT_REGION = env_str("PLAYGROUND_DEFAULT_REGION", "us-east-1")
 PLAYGROUND_PUBLIC_URL = env_str("PLAYGROUND_PUBLIC_URL", "http://localhost:8000")
+
+# Served over HTTPS (a classroom behind a TLS proxy): cookies only travel encrypted, plain HTTP is
+# redirected, and browsers are told to use HTTPS only (HSTS). Off for a local http:// playground.
+HTTPS = env_bool("PLAYGROUND_HTTPS", PLAYGROUND_PUBLIC_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a proxy's health check may probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+# Only behind a proxy that sets (and overwrites) X-Forwarded-Proto: trusted from a client directly,
+# the header would let it pass a plain HTTP request off as HTTPS.
+if env_bool("PLAYGROUND_TRUST_X_FORWARDED_PROTO", HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The browser's Origin on a form post must be this server's; behind a proxy that rewrites Host, the
+# public address is the one the browser shows.
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [PLAYGROUND_PUBLIC_URL.rstrip("/")])
+
+# Sign-in rate limits (playground/web/logins.py), counted on Redis across server processes: after
+# this many failed sign-ins within the window, one user name, or one address, is refused until the
+# window ends. A class often signs in from one address, hence the larger limit for an address.
+LOGIN_LIMITS = {
+    "per_username": env_int("PLAYGROUND_LOGIN_FAILURES_PER_USERNAME", 5, minimum=1),
+    "per_address": env_int("PLAYGROUND_LOGIN_FAILURES_PER_ADDRESS", 50, minimum=1),
+    "window_seconds": env_int("PLAYGROUND_LOGIN_WINDOW_SECONDS", 300, minimum=1),
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +33,7 @@ from playground.classroom.services import (
     student_remove,
     students_import,
 )
+from playground.web.logins import client_address, retry_after
 
 ERRORS = {400: s.ErrorResponse, 403: s.ErrorResponse, 404: s.ErrorResponse}
 
@@ -228,10 +229,17 @@ class ObtainToken(ApiView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
-    @extend_schema(request=s.TokenRequest, responses={200: s.TokenResponse, 401: s.ErrorResponse}, auth=[])
+    @extend_schema(
+        request=s.TokenRequest,
+        responses={200: s.TokenResponse, 401: s.ErrorResponse, 429: s.ErrorResponse},
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         data = s.TokenRequest(data=request.data)
         data.is_valid(raise_exception=True)
+        wait = retry_after(username=data.validated_data["username"], address=client_address(request._request))
+        if wait:  # the sign-in limits of the login form (playground/web/logins.py)
+            raise Throttled(wait, detail="Too many failed sign-ins.")
         user = authenticate(
             request._request, username=data.validated_data["username"], password=data.validated_data["password"]
         )

@@ -7,6 +7,7 @@ student to their diagram (/sandboxes/<id>/), which shows it to an instructor rea
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -48,7 +49,7 @@ def join(request: HttpRequest) -> HttpResponse:
                 enrollment, _ = classroom_join(classroom=classroom, student=request.user)
             else:
                 enrollment = student_signup(code=data["code"], username=data["username"], password=data["password"])
-                login(request, enrollment.student, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, enrollment.student, backend=settings.AUTHENTICATION_BACKENDS[0])
         except PlaygroundError as refused:
             form.add_error(None, refused.message)
         else:

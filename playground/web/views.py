@@ -11,6 +11,9 @@ import json
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from playground.classroom.access import Role, sandbox_for
 from playground.sandboxes.models import Clock, Sandbox
 from playground.web.layout import positions_of, positions_save
+from playground.web.logins import client_address, retry_after
 from playground.web.peek import queue_peek
 
 
@@ -120,6 +124,38 @@ def sandbox_sqs_peek(request: HttpRequest, sandbox_id: int) -> JsonResponse:
     if found is None:
         return JsonResponse({"code": "QueueDoesNotExist", "message": "The specified queue does not exist."}, status=404)
     return JsonResponse(found)
+
+
+class RateLimitedAuthenticationForm(AuthenticationForm):
+    """The sign-in form, saying "too many attempts" (not "wrong password") while the user name or
+    the address is over its limit of failures (playground/web/logins.py)."""
+
+    retry_after = 0
+
+    def clean(self) -> dict[str, Any]:
+        self.retry_after = retry_after(
+            username=str(self.cleaned_data.get("username") or ""), address=client_address(self.request)
+        )
+        if self.retry_after:
+            minutes = -(-self.retry_after // 60)
+            raise ValidationError(
+                f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+                code="too_many_attempts",
+            )
+        return super().clean()
+
+
+class SignIn(LoginView):
+    template_name = "login.html"
+    authentication_form = RateLimitedAuthenticationForm
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        """A refusal for too many attempts is a 429 with Retry-After, as an API's would be."""
+        response = super().form_invalid(form)
+        if isinstance(form, RateLimitedAuthenticationForm) and form.retry_after:
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
