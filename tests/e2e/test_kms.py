@@ -59,6 +59,20 @@ def test_a_key_wired_to_a_queue_encrypts_it_at_rest(gui: Gui, student: Student, 
     )
     gui.screenshot("wired")
 
+    # Peek opens the sealed body and says it is encrypted; once the key is disabled and the data key
+    # SQS holds has expired (300 s by default: the clock jumps an hour), the body cannot be opened and the reason is shown.
+    sqs.send_message(QueueUrl=url, MessageBody="sealed at rest")
+    gui.select("vault")
+    gui.inspector.locator('[data-action="peek"]').click()
+    peeked = gui.inspector.locator(".insp-message.peeked")
+    expect(peeked).to_contain_text("sealed at rest")
+    expect(peeked.locator(".msg-encrypted")).to_contain_text("SSE-KMS")
+    aws("kms", info=student.sandbox).disable_key(KeyId=key_arn)
+    gui.clock("advance", "3600")
+    gui.inspector.locator('[data-action="peek"]').click()
+    expect(peeked.locator(".msg-sealed")).to_contain_text("KmsDisabled")
+    gui.screenshot("sealed")
+
     gui.click_edge("encryption")
     gui.inspector.locator('[data-action="remove-edge"]').click()
     expect(gui.edge("encryption")).to_have_count(0)

@@ -157,12 +157,12 @@ export function queuePanel(ctx, initial) {
           "li",
           { class: `insp-message ${handle ? "received" : "peeked"}`, dataset: { messageId: message.message_id, state: message.state || "in_flight" } },
           message.body_error
-            ? h("div", { class: "msg-body msg-sealed" }, `🔒 ${message.body_error}`)
+            ? h("div", { class: "msg-body msg-sealed" }, `Sealed, cannot be opened: ${message.body_error}`)
             : h("div", { class: "msg-body" }, message.body),
           h(
             "div",
             { class: "msg-meta" },
-            message.encrypted ? h("span", { class: "msg-encrypted", title: "Encrypted at rest with a KMS data key" }, "🔒 SSE-KMS") : null,
+            message.encrypted ? h("span", { class: "msg-encrypted", title: "Encrypted at rest with a KMS data key" }, "SSE-KMS") : null,
             h("span", { title: message.message_id }, message.message_id.slice(0, 8)),
             h("span", {}, `received ${message.receive_count}×`),
             message.state ? h("span", { class: `msg-state state-${message.state}` }, message.state.replace("_", " ")) : null,
