@@ -109,7 +109,7 @@ class SnsProvider(Provider):
         return {"TopicArn": topic.arn}
 
     def delete_topic(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        topics.topic_delete(sandbox=ctx.sandbox, arn=params["TopicArn"], now=ctx.now)
+        topics.topic_delete(sandbox=ctx.sandbox, arn=params["TopicArn"], now=ctx.now, principal_arn=ctx.principal_arn)
         return {}
 
     def list_topics(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from playground.sandboxes.models import Sandbox
 from services.sns import events, policies, retries
 from services.sns.exceptions import (
+    AuthorizationErrorException,
     InvalidParameterException,
     NotFoundException,
     ResourceNotFoundException,
@@ -331,8 +332,15 @@ def topic_create(
     return topic
 
 
-def topic_delete(*, sandbox: Sandbox, arn: str, now: dt.datetime) -> None:
-    """Delete a topic and its subscriptions; a topic that does not exist is no error."""
+def topic_delete(*, sandbox: Sandbox, arn: str, now: dt.datetime, principal_arn: str = "") -> None:
+    """Delete a topic and its subscriptions; a topic of this account that does not exist is no
+    error, one of another account is AuthorizationError (its owner's policy is not ours to grant)."""
+    _, account, _ = parse_topic_arn(arn, parameter="TopicArn")
+    if account != sandbox.account_id:
+        who = principal_arn or f"arn:aws:iam::{sandbox.account_id}:root"
+        raise AuthorizationErrorException(
+            f"User: {who} is not authorized to perform: SNS:DeleteTopic on resource: {arn}"
+        )
     try:
         topic = topic_by_arn(sandbox=sandbox, arn=arn, lock=True)
     except NotFoundException:

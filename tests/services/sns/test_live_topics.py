@@ -185,3 +185,15 @@ def test_model_violations_are_worded_as_sns_does(sns: Any) -> None:
     with pytest.raises(sns.exceptions.InvalidParameterException) as missing:
         sns.get_topic_attributes(TopicArn="")
     assert missing.value.response["Error"]["Message"].startswith("Invalid parameter: TopicArn")
+
+
+def test_deleting_another_accounts_topic_is_not_authorized(
+    sns: Any, make_topic: Callable[..., str], aws: Callable[..., Any], make_sandbox: Callable[..., Any]
+) -> None:
+    topic = make_topic()
+    other = aws("sns", info=make_sandbox("other"))
+    with pytest.raises(other.exceptions.AuthorizationErrorException) as caught:
+        other.delete_topic(TopicArn=topic)
+    assert "SNS:DeleteTopic" in caught.value.response["Error"]["Message"]
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["TopicArn"] == topic
