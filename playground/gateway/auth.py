@@ -20,6 +20,7 @@ from playground.gateway.request import AwsRequest
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW = dt.timedelta(minutes=15)
+MAX_EXPIRES = 7 * 24 * 3600  # a presigned URL lives at most a week
 
 
 class AuthProblem(Exception):
@@ -78,9 +79,14 @@ def read_credential(request: AwsRequest) -> Credential:
         token = query.get("x-amz-security-token", "")
         presigned = True
         try:
-            expires = int(query.get("x-amz-expires", "604800"))
+            expires = int(query.get("x-amz-expires", str(MAX_EXPIRES)))
         except ValueError:
             raise AuthProblem("incomplete", "X-Amz-Expires must be a number of seconds") from None
+        if not 0 <= expires <= MAX_EXPIRES:
+            raise AuthProblem(
+                "incomplete",
+                f"X-Amz-Expires must be non-negative and less than a week (in seconds) that is {MAX_EXPIRES}",
+            )
         if not (scope and signed and signature):
             raise AuthProblem(
                 "incomplete", "Presigned URL requires X-Amz-Credential, X-Amz-SignedHeaders and X-Amz-Signature"

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from playground.sandboxes.models import Sandbox
 from services.kms import events, keys, policies
-from services.kms.exceptions import KMSInvalidStateException, TagException, ValidationException
+from services.kms.exceptions import InvalidMarkerException, KMSInvalidStateException, TagException, ValidationException
 from services.kms.models import DISABLED, ENABLED, PENDING_DELETION, Alias, Key
 from services.kms.paging import page_list
 
@@ -189,7 +189,15 @@ def list_key_policies(
     *, sandbox: Sandbox, region: str, key_id: str, limit: int | None, marker: str | None
 ) -> dict[str, Any]:
     keys.resolve_key(sandbox=sandbox, region=region, key_id=key_id, allow_alias=False)
-    names, more = page_list([policies.DEFAULT_POLICY_NAME], limit=limit, marker=marker, default=100)
+    try:
+        names, more = page_list([policies.DEFAULT_POLICY_NAME], limit=limit, marker=marker, default=100)
+    except InvalidMarkerException:
+        # ListKeyPolicies does not model InvalidMarkerException (an SDK could not name it): a marker
+        # this operation never returned is bad input like any other.
+        raise ValidationException(
+            f"1 validation error detected: Value '{marker}' at 'marker' failed to satisfy constraint: "
+            "Member must be a marker returned by ListKeyPolicies"
+        ) from None
     return {"PolicyNames": names, **more}
 
 

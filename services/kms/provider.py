@@ -43,10 +43,19 @@ from typing import Any
 
 from playground.gateway.registry import Provider, register
 from playground.gateway.request import RequestContext
+from playground.gateway.validation import member_path, problem, validation_error
 from services.kms import aliases, crypto, grants, imports, keys, management, rotation, signing
 
 Params = dict[str, Any]
 Output = dict[str, Any]
+
+
+def _required(params: Params, name: str) -> Any:
+    """A member KMS needs although the model marks it optional (Decrypt's CiphertextBlob: the model
+    leaves room for a recipient-only call), refused as AWS refuses a missing required member."""
+    if params.get(name) is None:
+        raise validation_error("json", [problem(None, member_path(name), "Member must not be null")])
+    return params[name]
 
 
 def _drop_none(values: Output) -> Output:
@@ -304,7 +313,7 @@ class KmsProvider(Provider):
 
     def decrypt(self, ctx: RequestContext, params: Params) -> Output:
         result = crypto.decrypt(
-            sandbox=ctx.sandbox, region=ctx.region, ciphertext=params["CiphertextBlob"],
+            sandbox=ctx.sandbox, region=ctx.region, ciphertext=_required(params, "CiphertextBlob"),
             encryption_context=params.get("EncryptionContext"), key_id=params.get("KeyId"),
             encryption_algorithm=params.get("EncryptionAlgorithm"), dry_run=params.get("DryRun"),
             caller=ctx.principal_arn, now=ctx.now,
@@ -318,7 +327,7 @@ class KmsProvider(Provider):
 
     def re_encrypt(self, ctx: RequestContext, params: Params) -> Output:
         result = crypto.re_encrypt(
-            sandbox=ctx.sandbox, region=ctx.region, ciphertext=params["CiphertextBlob"],
+            sandbox=ctx.sandbox, region=ctx.region, ciphertext=_required(params, "CiphertextBlob"),
             destination_key_id=params["DestinationKeyId"],
             source_encryption_context=params.get("SourceEncryptionContext"),
             source_key_id=params.get("SourceKeyId"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 import pytest
@@ -200,3 +201,52 @@ def test_a_null_character_is_refused_with_a_400(aws: Any, service: str, call: An
     # The call is still recorded (PostgreSQL cannot store U+0000: the record holds it escaped).
     request_id = caught.value.response["ResponseMetadata"]["RequestId"]
     wait_until(ApiCall.objects.filter(request_id=request_id).exists)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"KeyId": "alias/x", "Description": "a\\ud800b"}',  # an escaped lone surrogate: valid JSON, no text
+        b'{"KeyId": "alias/x", "Description": "a\xed\xa0\x80b"}',  # the same surrogate encoded: not UTF-8
+        b'{"KeyId": "alias/x", "Description": "\\udfff\\ud83d"}',
+    ],
+)
+def test_a_lone_surrogate_in_json_is_a_serialization_exception(
+    daphne: Server, sandbox: SandboxInfo, body: bytes
+) -> None:
+    target = {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.UpdateKeyDescription"}
+    response = send(daphne, sandbox, "kms", body, target)
+    assert_clean(response, 400)
+    assert response.json()["__type"] == "SerializationException"
+
+
+def test_an_escaped_surrogate_pair_is_one_character(aws: Any, daphne: Server, sandbox: SandboxInfo) -> None:
+    key_id = aws("kms").create_key()["KeyMetadata"]["KeyId"]
+    body = b'{"KeyId": "%s", "Description": "smile \\ud83d\\ude00"}' % key_id.encode()
+    target = {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.UpdateKeyDescription"}
+    assert_clean(send(daphne, sandbox, "kms", body, target), 200)
+    assert aws("kms").describe_key(KeyId=key_id)["KeyMetadata"]["Description"] == "smile \U0001f600"
+
+
+def test_an_epoch_timestamp_too_large_for_a_float_is_refused(daphne: Server, sandbox: SandboxInfo) -> None:
+    body = b'{"KeyId": "alias/x", "ImportToken": "AA==", "EncryptedKeyMaterial": "AA==", "ValidTo": 1%s}' % (b"0" * 400)
+    target = {"Content-Type": JSON_11, "X-Amz-Target": "TrentService.ImportKeyMaterial"}
+    response = send(daphne, sandbox, "kms", body, target)
+    assert_clean(response, 400)
+    assert response.json()["__type"] == "SerializationException"
+
+
+def test_a_query_map_entry_or_list_item_without_a_value_is_left_out(daphne: Server, sandbox: SandboxInfo) -> None:
+    created = send(daphne, sandbox, "sqs", b"Action=CreateQueue&QueueName=valueless",
+                   {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert_clean(created, 200)
+    url = created.text.split("<QueueUrl>")[1].split("</QueueUrl>")[0]
+    body = (
+        f"Action=SendMessageBatch&QueueUrl={quote(url, safe='')}&Entries.1.Id=a&Entries.1.MessageBody=hello"
+        "&Entries.1.MessageAttributes.1.key=bare&Entries.1.MessageSystemAttributes.1.key=also"
+        "&Entries.2.Id=b&Entries.2.MessageBody=x&Entries.2.MessageAttributes.1.key=k"
+        "&Entries.2.MessageAttributes.1.value.DataType=String&Entries.2.MessageAttributes.1.value.StringValue=v"
+    ).encode()
+    response = send(daphne, sandbox, "sqs", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert_clean(response, 200)
+    assert response.content.count(b"<MessageId>") == 2

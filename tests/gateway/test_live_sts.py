@@ -193,6 +193,17 @@ def test_strict_mode_refuses_an_expired_presigned_url(
     assert "Request has expired" in response.text
 
 
+@pytest.mark.parametrize("expires", ["99999999999999999999", "604801", "-1"])
+def test_strict_mode_refuses_a_presigned_url_valid_for_more_than_a_week_or_less_than_nothing(
+    aws: Any, strict_server: Server, expires: str
+) -> None:
+    url = _presign(aws, strict_server).replace("X-Amz-Expires=300", f"X-Amz-Expires={expires}")
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 400, response.text
+    assert "<Code>IncompleteSignature</Code>" in response.text
+    assert "X-Amz-Expires must be non-negative and less than a week" in response.text
+
+
 def test_strict_mode_refuses_an_sdk_whose_clock_is_twenty_minutes_slow(
     aws: Any, strict_server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:

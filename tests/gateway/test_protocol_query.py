@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from botocore.awsrequest import create_request_object, prepare_request_dict
@@ -19,7 +19,7 @@ from botocore.session import get_session
 from playground.gateway import errors
 from playground.gateway.errors import AwsError
 from playground.gateway.protocols.base import Protocol
-from playground.gateway.protocols.query import LEGACY_ERROR_CODES, QueryProtocol
+from playground.gateway.protocols.query import LEGACY_ERROR_CODES, QueryProtocol, parse_form
 from playground.gateway.request import AwsRequest, HttpResponse
 from playground.gateway.specs import service_model
 from tests.gateway.shapegen import ShapeGen
@@ -369,3 +369,15 @@ def test_carriage_returns_survive_the_xml_response() -> None:
     output = {"Attributes": {"Policy": "line one\r\nline two\r"}}
     response = PROTOCOL.serialize(operation, output, request_id="r")
     assert botocore_parse("query", response, operation.output_shape) == output
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"a=1&b=&c", b"x=%zz%41+%2B%", b"%C3%A9=%E2%82%AC%E2%82", b"&&a=%&=b", b"k=%ff%fe%ED%A0%80", b"a=\xff+%41"],
+)
+def test_form_bodies_decode_as_parse_qsl_does(body: bytes) -> None:
+    assert parse_form(body) == parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+def test_a_megabyte_of_escapes_decodes_whole() -> None:
+    assert parse_form(b"Message=" + b"%C3%A9" * 1_000_000) == [("Message", "\u00e9" * 1_000_000)]

@@ -230,11 +230,15 @@ class Codec:
         raise NotImplementedError
 
     def _epoch_to_datetime(self, value: Any, path: str) -> dt.datetime:
-        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or (isinstance(value, float) and not math.isfinite(value))  # isfinite(int) overflows on huge ints
+        ):
             raise DocumentError(path, f"Expected a timestamp in epoch seconds, found {describe(value)}")
         try:
             return from_epoch(value)
-        except OverflowError:
+        except (OverflowError, ValueError, OSError):
             raise DocumentError(path, f"Timestamp {value} is out of range") from None
 
     # --- writing (response documents) -----------------------------------------------------------

@@ -11,6 +11,7 @@ x-amzn-ErrorType carries the bare code, without the `:http://internal.amazon.com
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -67,13 +68,18 @@ class JsonProtocol(Protocol):
         if not body.strip():
             return {}
         try:
-            document = json.loads(body)
+            # Strictly UTF-8: json.loads(bytes) would also take UTF-16 and let encoded surrogates through.
+            text = body.decode("utf-8")
+            document = json.loads(text)
         except RecursionError:
             raise SerializationException("The request body is nested too deeply.") from None
         except ValueError as problem:  # includes UnicodeDecodeError
             raise SerializationException(f"The request body is not valid JSON: {problem}.") from None
         if not isinstance(document, dict):
             raise SerializationException("The request body must be a JSON object.")
+        if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(document):
+            # "\ud800" is valid JSON but no Unicode text: it could be neither stored nor answered.
+            raise SerializationException("The request body is not valid JSON: a string holds a lone surrogate.")
         return document
 
     def serialize(self, operation: OperationModel, output: dict[str, Any], *, request_id: str) -> HttpResponse:
@@ -94,6 +100,22 @@ class JsonProtocol(Protocol):
         headers.update(parts.headers)
         headers.update(error.headers)
         return HttpResponse(error.status, headers, _dumps(document))
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Does any string or key hold a surrogate that no pair completed? (The decoder joins the
+    escaped pairs of a character outside the BMP, so what is left is alone.)"""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(key) or _has_lone_surrogate(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 def _dumps(document: Any) -> bytes:

@@ -46,6 +46,18 @@ def test_encrypt_then_decrypt_needs_no_key_id(kms: Any) -> None:
     assert back["KeyMaterialId"] == key["CurrentKeyMaterialId"]
 
 
+@pytest.mark.parametrize("operation", ["decrypt", "re_encrypt"])
+def test_decrypt_and_re_encrypt_without_a_ciphertext_are_validation_errors(kms: Any, operation: str) -> None:
+    # The model leaves CiphertextBlob optional, so boto3 sends the call; KMS refuses it.
+    key_id = new_key(kms)["KeyId"]
+    arguments = {"DestinationKeyId": key_id} if operation == "re_encrypt" else {"KeyId": key_id}
+    with pytest.raises(ClientError) as caught:
+        getattr(kms, operation)(**arguments)
+    code, message = error_of(caught)
+    assert code == "ValidationException"
+    assert "Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null" in message
+
+
 def test_the_same_plaintext_encrypts_differently_each_time(kms: Any) -> None:
     key_id = new_key(kms)["KeyId"]
     first = kms.encrypt(KeyId=key_id, Plaintext=b"same")["CiphertextBlob"]

@@ -88,6 +88,16 @@ def test_default_key_policy_is_the_one_aws_writes(kms: Any, sandbox: SandboxInfo
     assert kms.list_key_policies(KeyId=key_id)["PolicyNames"] == ["default"]
 
 
+def test_list_key_policies_refuses_a_marker_it_never_gave_as_a_validation_error(kms: Any) -> None:
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    with pytest.raises(ClientError) as caught:
+        kms.list_key_policies(KeyId=key_id, Marker="not-a-marker")
+    # ListKeyPolicies does not model InvalidMarkerException, as ListKeys does.
+    code, message = error_of(caught)
+    assert code == "ValidationException"
+    assert "at 'marker'" in message
+
+
 def test_put_key_policy_stores_it_and_refuses_a_lockout(kms: Any, sandbox: SandboxInfo) -> None:
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     mine = {
