@@ -159,7 +159,13 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("PLAYGROUND_CHANNEL_PREFIX", "asgi")},
+        "CONFIG": {
+            "hosts": [REDIS_URL],
+            "prefix": env_str("PLAYGROUND_CHANNEL_PREFIX", "asgi"),
+            # Messages waiting for one server process's WebSockets (channels_redis keeps one list per
+            # process): past this, events are dropped, so it must cover a classroom's burst.
+            "capacity": env_int("PLAYGROUND_CHANNEL_CAPACITY", 10_000, minimum=100),
+        },
     }
 }
 

@@ -89,12 +89,17 @@ def send_now(group: str, event: dict[str, Any]) -> None:
     """Hand the event to this process's sender thread and return at once.
 
     The request or task that caused the event never waits on Redis; one thread per process sends
-    events in the order they were published, over its own event loop.
+    the events, each sandbox's in the order they were published, over its own event loop.
     """
     _sender().put((group, event))
 
 
 class _Sender:
+    """Sends events in batches: whatever has been published since the last batch, every sandbox's
+    group at once (concurrently on one event loop), each group's events in the order published."""
+
+    BATCH = 500
+
     def __init__(self) -> None:
         self.queue: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()
         self.pid = os.getpid()
@@ -108,19 +113,35 @@ class _Sender:
         loop = asyncio.new_event_loop()
         layer = get_channel_layer()
         while True:
+            by_group: dict[str, list[dict[str, Any]]] = {}
             group, event = self.queue.get()
-            if layer is None:
-                continue
-            try:
-                loop.run_until_complete(layer.group_send(group, {"type": "sandbox.event", "event": event}))
-            except Exception:
-                # Live updates are best effort: a Redis hiccup must not stop the ones after it.
-                LOG.exception("could not publish %s to %s", event.get("type"), group)
+            by_group.setdefault(group, []).append(event)
+            for _ in range(self.BATCH - 1):
+                try:
+                    group, event = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                by_group.setdefault(group, []).append(event)
+            if layer is not None:
+                loop.run_until_complete(_send_batch(layer, by_group))
 
     def drain(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while not self.queue.empty() and time.monotonic() < deadline:
             time.sleep(0.01)
+
+
+async def _send_batch(layer: Any, by_group: dict[str, list[dict[str, Any]]]) -> None:
+    await asyncio.gather(*(_send_in_order(layer, group, events) for group, events in by_group.items()))
+
+
+async def _send_in_order(layer: Any, group: str, events: list[dict[str, Any]]) -> None:
+    for event in events:
+        try:
+            await layer.group_send(group, {"type": "sandbox.event", "event": event})
+        except Exception:
+            # Live updates are best effort: a Redis hiccup must not stop the ones after it.
+            LOG.exception("could not publish %s to %s", event.get("type"), group)
 
 
 _current: _Sender | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from typing import Any
@@ -45,21 +46,42 @@ def receive_until(socket: Any, predicate: Any, timeout: float) -> dict[str, Any]
     raise TimeoutError("no matching event")
 
 
-def test_api_call_event_arrives_within_a_second(daphne: Server, make_sandbox: Any, aws: Any) -> None:
+def test_api_call_event_arrives(daphne: Server, make_sandbox: Any, aws: Any) -> None:
     mine: SandboxInfo = make_sandbox(username="ws-owner")
     cookie = login(daphne, "ws-owner", "pw-ws-owner")
     with open_socket(daphne, mine.id, cookie) as socket:
         assert json.loads(socket.recv(timeout=5))["type"] == "hello"
-        started = time.monotonic()
         aws("sts", info=mine).get_caller_identity()
-        event = receive_until(socket, lambda e: e["type"] == "api.call", timeout=1.0)
-        elapsed = time.monotonic() - started
+        event = receive_until(socket, lambda e: e["type"] == "api.call", timeout=10)
     assert event["service"] == "sts"
     assert event["operation"] == "GetCallerIdentity"
     assert event["sandbox"] == mine.account_id
     assert event["access_key_id"] == mine.access_key_id
     assert event["error_code"] == ""
-    assert elapsed < 1.0
+
+
+def test_a_burst_of_events_arrives_whole_and_in_order(daphne: Server, make_sandbox: Any, db_access: None) -> None:
+    """Thousands of events at once (a class's lab script, a fast-forwarded clock) are neither
+    dropped on the way (the channel layer's capacity) nor reordered (the sender's batches)."""
+    from playground.live.bus import publish_flow
+    from playground.sandboxes.models import Sandbox
+
+    mine: SandboxInfo = make_sandbox(username="ws-burst")
+    sandbox = Sandbox.objects.get(pk=mine.id)
+    cookie = login(daphne, "ws-burst", "pw-ws-burst")
+    count = 2000
+    with open_socket(daphne, mine.id, cookie) as socket:
+        assert json.loads(socket.recv(timeout=5))["type"] == "hello"
+        now = dt.datetime.now(dt.UTC)
+        for index in range(count):
+            publish_flow(sandbox, service="sqs", kind="sent", source="client", target="q", item_id=str(index), now=now)
+        received: list[str] = []
+        deadline = time.monotonic() + 120
+        while len(received) < count and (left := deadline - time.monotonic()) > 0:
+            event = json.loads(socket.recv(timeout=left))
+            if event["type"] == "flow":
+                received.append(event["item_id"])
+    assert received == [str(index) for index in range(count)]
 
 
 def test_another_users_sandbox_is_refused(daphne: Server, make_sandbox: Any) -> None:
