@@ -318,4 +318,4 @@ def test_the_beat_tick_deletes_a_key_whose_window_ended(
     def gone() -> bool:
         return not kms.list_keys()["Keys"]
 
-    wait_until(gone, timeout=15)
+    wait_until(gone, timeout=60)
