@@ -20,7 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from playground.api import serializers as s
 from playground.api.access import taught_classroom_or_404
 from playground.api.base import ApiView
-from playground.api.presenters import classroom_dict, sandbox_dict, students
+from playground.api.presenters import classroom_dict, new_credential_dict, sandbox_dict, students
 from playground.classroom.access import Role, is_instructor
 from playground.classroom.models import Classroom, Enrollment
 from playground.classroom.services import (
@@ -204,19 +204,21 @@ class Join(ApiView):
     @extend_schema(
         request=s.JoinRequest,
         responses={200: s.EnrollmentResponse, 201: s.EnrollmentResponse, **ERRORS},
-        summary="Join a classroom with its code: you get a sandbox of your own in it",
+        summary="Join a classroom with its code: a sandbox of your own, its first key's secret in this answer only",
     )
     def post(self, request: Request) -> Response:
         data = s.JoinRequest(data=request.data)
         data.is_valid(raise_exception=True)
         classroom = classroom_for_code(data.validated_data["code"])
-        enrollment, created = classroom_join(classroom=classroom, student=request.user)
-        body = {
+        joined = classroom_join(classroom=classroom, student=request.user)
+        body: dict[str, Any] = {
             "classroom": {"id": classroom.pk, "name": classroom.name},
-            "sandbox": sandbox_dict(enrollment.sandbox, Role.OWNER),
-            "created": created,
+            "sandbox": sandbox_dict(joined.enrollment.sandbox, Role.OWNER),
+            "created": joined.created,
         }
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if joined.key is not None:
+            body["credentials"] = new_credential_dict(joined.key, joined.secret)
+        return Response(body, status=status.HTTP_201_CREATED if joined.created else status.HTTP_200_OK)
 
 
 class ObtainToken(ApiView):

@@ -32,15 +32,19 @@ def sandbox_dict(sandbox: Sandbox, role: Role, *, clock: Clock | None = None) ->
     }
 
 
-def credential_dict(key: AccessKey, *, with_secret: bool) -> dict[str, Any]:
-    result: dict[str, Any] = {
+def credential_dict(key: AccessKey) -> dict[str, Any]:
+    """A key as IAM lists it. Never its secret: that is in the answer that creates the key only
+    (new_credential_dict), as IAM returns a secret in CreateAccessKey's answer and nowhere else."""
+    return {
         "access_key_id": key.access_key_id,
         "status": "Active" if key.active else "Inactive",
         "created_at": key.created_at.isoformat(),
     }
-    if with_secret:
-        result["secret_access_key"] = key.secret_access_key
-    return result
+
+
+def new_credential_dict(key: AccessKey, secret: str) -> dict[str, Any]:
+    """A key just made, with the plaintext secret its maker returned (not read back from the key)."""
+    return {**credential_dict(key), "secret_access_key": secret}
 
 
 CALL_FIELDS = (

@@ -1,6 +1,9 @@
 """REST views of a sandbox: the sandbox itself, its keys, its clock, its diagram, its events and
 calls, and the /aws/ door through which the GUI makes AWS calls as the AWS console does.
 
+As with IAM, a key's secret is in the answer that creates the key (a new sandbox, a new or rotated
+key) and in no other: listing or reading keys never shows one, to the owner either.
+
 LIMITATION: the calls cursor is the call record's id. Each server process writes its records in
 batches (gateway/calllog.py), so with several server processes a record may commit after one with
 a greater id was already served, and a client polling with ?after= would step over it. The events
@@ -24,7 +27,7 @@ from playground.api import serializers as s
 from playground.api.access import sandbox_or_404
 from playground.api.base import ApiView
 from playground.api.encoding import jsonable, params_from_json
-from playground.api.presenters import call_dict, credential_dict, sandbox_dict
+from playground.api.presenters import call_dict, credential_dict, new_credential_dict, sandbox_dict
 from playground.classroom.access import Role, visible_sandboxes
 from playground.classroom.exceptions import LimitReached, NotAllowed
 from playground.classroom.models import Enrollment
@@ -36,7 +39,7 @@ from playground.gateway.registry import provider_for
 from playground.gateway.specs import EMULATED_SERVICES, service_model
 from playground.graph import resource_detail, sandbox_graph
 from playground.live.models import LiveEvent
-from playground.sandboxes.keys import key_create, key_delete, key_rotate, long_term_keys
+from playground.sandboxes.keys import NoSuchKey, key_create, key_delete, key_rotate, key_set_active, long_term_keys
 from playground.sandboxes.models import Clock
 from playground.sandboxes.services import sandbox_create, sandbox_reset
 
@@ -77,7 +80,7 @@ class SandboxList(ApiView):
             name=data.validated_data["name"], owner=user, region=data.validated_data.get("region")
         )
         body = sandbox_dict(sandbox, Role.OWNER)
-        body["credentials"] = {**credential_dict(key, with_secret=False), "secret_access_key": secret}
+        body["credentials"] = new_credential_dict(key, secret)
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -106,20 +109,44 @@ class SandboxReset(ApiView):
 
 
 class CredentialList(ApiView):
-    @extend_schema(responses={200: s.CredentialResponse(many=True), **ERRORS})
+    @extend_schema(responses={200: s.CredentialResponse(many=True), **ERRORS}, summary="The access keys, no secrets")
     def get(self, request: Request, sandbox_id: int) -> Response:
-        sandbox, role = sandbox_or_404(request, sandbox_id)
-        owner = role == Role.OWNER
-        return Response([credential_dict(key, with_secret=owner) for key in long_term_keys(sandbox).order_by("pk")])
+        sandbox, _ = sandbox_or_404(request, sandbox_id)
+        return Response([credential_dict(key) for key in long_term_keys(sandbox).order_by("pk")])
 
-    @extend_schema(request=None, responses={201: s.CredentialResponse, **ERRORS}, summary="A new access key")
+    @extend_schema(
+        request=None,
+        responses={201: s.NewCredentialResponse, **ERRORS},
+        summary="A new access key: the answer holds its secret, which no later answer shows",
+    )
     def post(self, request: Request, sandbox_id: int) -> Response:
         sandbox, _ = sandbox_or_404(request, sandbox_id, owner_only=True)
         key, secret = key_create(sandbox=sandbox)
-        return Response({**credential_dict(key, with_secret=False), "secret_access_key": secret}, status=201)
+        return Response(new_credential_dict(key, secret), status=status.HTTP_201_CREATED)
 
 
 class CredentialDetail(ApiView):
+    @extend_schema(responses={200: s.CredentialResponse, **ERRORS}, summary="One access key, no secret")
+    def get(self, request: Request, sandbox_id: int, access_key_id: str) -> Response:
+        sandbox, _ = sandbox_or_404(request, sandbox_id)
+        key = long_term_keys(sandbox).filter(access_key_id=access_key_id).first()
+        if key is None:
+            raise NoSuchKey(f"The Access Key with id {access_key_id} cannot be found.")
+        return Response(credential_dict(key))
+
+    @extend_schema(
+        request=s.CredentialStatusRequest,
+        responses={200: s.CredentialResponse, **ERRORS},
+        summary="Deactivate or reactivate an access key (IAM's UpdateAccessKey)",
+    )
+    def patch(self, request: Request, sandbox_id: int, access_key_id: str) -> Response:
+        sandbox, _ = sandbox_or_404(request, sandbox_id, owner_only=True)
+        data = s.CredentialStatusRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        active = data.validated_data["status"] == "Active"
+        key = key_set_active(sandbox=sandbox, access_key_id=access_key_id, active=active)
+        return Response(credential_dict(key))
+
     @extend_schema(responses={204: None, **ERRORS})
     def delete(self, request: Request, sandbox_id: int, access_key_id: str) -> Response:
         sandbox, _ = sandbox_or_404(request, sandbox_id, owner_only=True)
@@ -130,13 +157,13 @@ class CredentialDetail(ApiView):
 class CredentialRotate(ApiView):
     @extend_schema(
         request=None,
-        responses={201: s.CredentialResponse, **ERRORS},
-        summary="A new key replacing this one, which becomes inactive",
+        responses={201: s.NewCredentialResponse, **ERRORS},
+        summary="A new key replacing this one, which becomes inactive; the answer holds the new secret",
     )
     def post(self, request: Request, sandbox_id: int, access_key_id: str) -> Response:
         sandbox, _ = sandbox_or_404(request, sandbox_id, owner_only=True)
         key, secret = key_rotate(sandbox=sandbox, access_key_id=access_key_id)
-        return Response({**credential_dict(key, with_secret=False), "secret_access_key": secret}, status=201)
+        return Response(new_credential_dict(key, secret), status=status.HTTP_201_CREATED)
 
 
 class ClockDetail(ApiView):

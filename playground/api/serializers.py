@@ -15,6 +15,10 @@ class SandboxCreateRequest(serializers.Serializer):
     region = serializers.RegexField(r"^[a-z]{2}(-[a-z]+)+-\d$", max_length=32, required=False)
 
 
+class CredentialStatusRequest(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["Active", "Inactive"])
+
+
 class SpeedRequest(serializers.Serializer):
     speed = serializers.FloatField(min_value=0.001, max_value=Clock.MAX_SPEED)
 
@@ -87,14 +91,23 @@ class SandboxResponse(serializers.Serializer):
 
 
 class CredentialResponse(serializers.Serializer):
+    """An access key as IAM's ListAccessKeys shows it: never its secret."""
+
     access_key_id = serializers.CharField()
-    status = serializers.ChoiceField(choices=["Active", "Inactive"])
+    # Not a ChoiceField: the same choice set in two response components and the request makes
+    # drf-spectacular warn about enum names (and `check --deploy` fails on warnings).
+    status = serializers.CharField(help_text="`Active` or `Inactive`")
     created_at = serializers.DateTimeField()
-    secret_access_key = serializers.CharField(required=False, help_text="The owner's own keys only.")
+
+
+class NewCredentialResponse(CredentialResponse):
+    """A key just made, as IAM's CreateAccessKey answers: the only answer that holds its secret."""
+
+    secret_access_key = serializers.CharField(help_text="Shown this once: no other answer holds it.")
 
 
 class NewSandboxResponse(SandboxResponse):
-    credentials = CredentialResponse()
+    credentials = NewCredentialResponse()
 
 
 class GraphResponse(serializers.Serializer):
@@ -267,6 +280,9 @@ class EnrollmentResponse(serializers.Serializer):
     classroom = ClassroomRefResponse()
     sandbox = SandboxResponse()
     created = serializers.BooleanField()
+    credentials = NewCredentialResponse(
+        required=False, help_text="The new sandbox's first key, with its secret: only when `created`."
+    )
 
 
 class TokenResponse(serializers.Serializer):

@@ -69,15 +69,29 @@ def _sandbox_name(classroom: Classroom, username: str) -> str:
     return f"{classroom.name} · {username}"[:100]
 
 
+@dataclass(frozen=True)
+class Joined:
+    """An enrollment; when it is new, with its sandbox's first key and that key's secret, which
+    the student is shown this once (as IAM shows a secret only when it creates the key)."""
+
+    enrollment: Enrollment
+    key: AccessKey | None = None
+    secret: str = ""
+
+    @property
+    def created(self) -> bool:
+        return self.key is not None
+
+
 @transaction.atomic
-def classroom_join(*, classroom: Classroom, student: Any) -> tuple[Enrollment, bool]:
-    """Enroll the user, with a new sandbox of their own; (enrollment, created). Joining twice
-    returns the first enrollment."""
+def classroom_join(*, classroom: Classroom, student: Any) -> Joined:
+    """Enroll the user, with a new sandbox of their own. Joining twice returns the first
+    enrollment, without a key: its secret was shown the first time."""
     existing = Enrollment.objects.filter(classroom=classroom, student=student).select_related("sandbox").first()
     if existing is not None:
-        return existing, False
-    sandbox, _, _ = sandbox_create(name=_sandbox_name(classroom, student.get_username()), owner=student)
-    return Enrollment.objects.create(classroom=classroom, student=student, sandbox=sandbox), True
+        return Joined(existing)
+    sandbox, key, secret = sandbox_create(name=_sandbox_name(classroom, student.get_username()), owner=student)
+    return Joined(Enrollment.objects.create(classroom=classroom, student=student, sandbox=sandbox), key, secret)
 
 
 def _check_username(username: str) -> None:
@@ -87,7 +101,7 @@ def _check_username(username: str) -> None:
 
 
 @transaction.atomic
-def student_signup(*, code: str, username: str, password: str) -> Enrollment:
+def student_signup(*, code: str, username: str, password: str) -> Joined:
     """A new user account made with a join code, enrolled with its own sandbox."""
     classroom = classroom_for_code(code)
     User = get_user_model()
@@ -99,8 +113,7 @@ def student_signup(*, code: str, username: str, password: str) -> Enrollment:
     if User.objects.filter(username=username).exists():
         raise JoinRefused("That user name is taken; choose another, or sign in and join with the code.")
     user = User.objects.create_user(username=username, password=password)
-    enrollment, _ = classroom_join(classroom=classroom, student=user)
-    return enrollment
+    return classroom_join(classroom=classroom, student=user)
 
 
 def student_remove(*, enrollment: Enrollment) -> None:
@@ -206,26 +219,20 @@ def students_import(*, classroom: Classroom, text: str) -> list[ImportedStudent]
                 first_name=row.first_name,
                 last_name=row.last_name,
             )
-        enrollment, created = classroom_join(classroom=classroom, student=user)
+        joined = classroom_join(classroom=classroom, student=user)
         created_user = row.username not in existing
         # The hand-out sheet carries the keys of accounts made now; a student who already had an
-        # account finds theirs in the GUI (an instructor never sees a student's own secrets).
-        key = (
-            AccessKey.objects.filter(sandbox=enrollment.sandbox, active=True, expires_at__isnull=True)
-            .exclude(access_key_id__startswith="ASIA")
-            .first()
-            if created_user
-            else None
-        )
+        # account makes a key of their own in the GUI (an instructor never sees a student's own secrets).
+        key = joined.key if created_user else None
         imported.append(
             ImportedStudent(
                 username=row.username,
                 password=password,
                 created_user=created_user,
-                newly_enrolled=created,
-                sandbox=enrollment.sandbox,
+                newly_enrolled=joined.created,
+                sandbox=joined.enrollment.sandbox,
                 access_key_id=key.access_key_id if key else "",
-                secret_access_key=key.secret_access_key if key else "",
+                secret_access_key=joined.secret if key else "",
             )
         )
     return imported

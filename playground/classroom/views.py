@@ -13,9 +13,10 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from playground.api.presenters import students
+from playground.api.presenters import new_credential_dict, students
 from playground.classroom.access import is_instructor
 from playground.classroom.exceptions import PlaygroundError
 from playground.classroom.forms import ClassroomForm, ClockForm, ImportForm, JoinForm, SignupForm
@@ -32,12 +33,13 @@ from playground.classroom.services import (
     students_import,
 )
 from playground.labs.bundles import all_labs
-from playground.sandboxes.models import Clock
+from playground.sandboxes.models import AccessKey, Clock
 from playground.sandboxes.services import sandbox_reset
 
 
 def join(request: HttpRequest) -> HttpResponse:
-    """A join code: a new account with it (signed out), or a new classroom sandbox (signed in)."""
+    """A join code: a new account with it (signed out), or a new classroom sandbox (signed in).
+    A new sandbox's first key is shown on the answer page, this once: no page shows its secret again."""
     signed_in = request.user.is_authenticated
     form_class = JoinForm if signed_in else SignupForm
     form = form_class(request.POST or None, initial={"code": request.GET.get("code", "")})
@@ -45,17 +47,40 @@ def join(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             if signed_in:
-                classroom = classroom_for_code(data["code"])
-                enrollment, _ = classroom_join(classroom=classroom, student=request.user)
+                joined = classroom_join(classroom=classroom_for_code(data["code"]), student=request.user)
             else:
-                enrollment = student_signup(code=data["code"], username=data["username"], password=data["password"])
-                login(request, enrollment.student, backend=settings.AUTHENTICATION_BACKENDS[0])
+                joined = student_signup(code=data["code"], username=data["username"], password=data["password"])
+                login(request, joined.enrollment.student, backend=settings.AUTHENTICATION_BACKENDS[0])
         except PlaygroundError as refused:
             form.add_error(None, refused.message)
         else:
-            messages.success(request, f"You are in {enrollment.classroom.name}, with a sandbox of your own.")
-            return redirect("home")
+            if joined.key is None:
+                messages.info(request, f"You are in {joined.enrollment.classroom.name} already.")
+                return redirect("home")
+            return _joined(request, joined.enrollment, joined.key, joined.secret)
     return render(request, "classroom/join.html", {"form": form, "signed_in": signed_in}, status=200)
+
+
+def _joined(request: HttpRequest, enrollment: Enrollment, key: AccessKey, secret: str) -> HttpResponse:
+    """The page that hands a new student their sandbox's key; never cached, so Back does not
+    bring the secret back."""
+    sandbox = enrollment.sandbox
+    endpoint_url = request.build_absolute_uri("/").rstrip("/")
+    context = {
+        "enrollment": enrollment,
+        "sandbox": sandbox,
+        "key": key,
+        "secret": secret,
+        "endpoint_url": endpoint_url,
+        "new_key": {
+            "key": new_credential_dict(key, secret),
+            "region": sandbox.default_region,
+            "endpoint": endpoint_url,
+        },
+    }
+    response = render(request, "classroom/joined.html", context)
+    add_never_cache_headers(response)
+    return response
 
 
 def _user_id(request: HttpRequest) -> int:

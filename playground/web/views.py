@@ -3,13 +3,16 @@ endpoints only the GUI needs (node positions, SQS peek). Everything else the pag
 through the REST API (/api/sandboxes/...) and the sandbox's WebSocket.
 
 Who sees what is playground.classroom.access's: the owner uses the page fully; an instructor of
-the sandbox's classroom watches it read-only (no AWS calls, no wiring, no secrets)."""
+the sandbox's classroom watches it read-only (no AWS calls, no wiring, no secrets). The page
+never holds a key's secret: its credentials dialog shows a new key's secret from the API answer
+that makes the key, once."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
@@ -59,7 +62,6 @@ def sandbox_list(request: HttpRequest) -> HttpResponse:
 def sandbox_page(request: HttpRequest, sandbox_id: int) -> HttpResponse:
     sandbox, role = _visible(request, sandbox_id)
     read_only = role != Role.OWNER
-    keys = [key for key in sandbox.access_keys.all() if key.active and not key.is_temporary]
     config: dict[str, Any] = {
         "sandbox": {
             "id": sandbox.pk,
@@ -82,7 +84,7 @@ def sandbox_page(request: HttpRequest, sandbox_id: int) -> HttpResponse:
     context = {
         "sandbox": sandbox,
         "read_only": read_only,
-        "keys": keys,
+        "max_keys": settings.MAX_ACCESS_KEYS,
         "endpoint_url": config["endpoint_url"],
         "config": config,
         "other_sandboxes": request.user.sandboxes.exclude(pk=sandbox.pk),  # type: ignore[union-attr]

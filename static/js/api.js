@@ -71,7 +71,11 @@ export function makeApi(config) {
     clockAction: (action, body = {}) => request("POST", `${base}clock/${action}/`, body),
     calls: (after, limit) => request("GET", `${base}calls/${query({ after, limit })}`),
     events: (after) => request("GET", `${base}events/${query({ after })}`),
+    // Access keys: only createKey's answer holds a secret (the new key's), as with IAM.
     credentials: () => request("GET", `${base}credentials/`),
+    createKey: () => request("POST", `${base}credentials/`),
+    setKeyStatus: (id, status) => request("PATCH", `${base}credentials/${encodeURIComponent(id)}/`, { status }),
+    deleteKey: (id) => request("DELETE", `${base}credentials/${encodeURIComponent(id)}/`),
     /** Run an AWS operation: params and result as boto3 has them (blobs as base64 text). The
      * last argument may be a node: its region picks the Region the operation runs in. */
     aws: (service, operation, params = {}, { region } = {}) =>

@@ -13,6 +13,7 @@ import { Diagram } from "./diagram.js";
 import { ask, confirmAction } from "./dialog.js";
 import { $, $$, copyText, debounce, toast } from "./dom.js";
 import { Inspector } from "./inspector/index.js";
+import { KeyList } from "./keys.js";
 import { LiveSocket } from "./live.js";
 import { HIDDEN, kindKey } from "./nodes.js";
 import { Palette } from "./palette.js";
@@ -325,20 +326,23 @@ const live = new LiveSocket(config.urls.websocket, {
 // --- the top bar: credentials, projector mode, view ------------------------------------------------
 
 const credentials = $("#credentials-dialog");
-$("#credentials-button").addEventListener("click", () => credentials.showModal());
+const keys = new KeyList(credentials, {
+  api,
+  region: config.sandbox.region,
+  endpoint: config.endpoint_url,
+  readOnly: config.read_only,
+});
+$("#credentials-button").addEventListener("click", () => {
+  keys.show();
+  credentials.showModal();
+});
+credentials.addEventListener("close", () => keys.forget());
 $("[data-close]", credentials).addEventListener("click", () => credentials.close());
 for (const button of $$("[data-copy-target]", credentials)) {
   button.addEventListener("click", async () => {
     const ok = await copyText($(`#${button.dataset.copyTarget}`).textContent.trim());
     button.textContent = ok ? "Copied" : "Copy failed";
     setTimeout(() => (button.textContent = "Copy"), 1200);
-  });
-}
-for (const button of $$("[data-reveal]", credentials)) {
-  // (An instructor's read-only view has no secrets, so no such button.)
-  button.addEventListener("click", () => {
-    const hidden = credentials.classList.toggle("secrets-hidden");
-    for (const each of $$("[data-reveal]", credentials)) each.textContent = hidden ? "Show secret" : "Hide secret";
   });
 }
 
@@ -378,4 +382,4 @@ loadCalls();
 live.connect();
 
 // For the browser console and the browser tests: the page's parts, by name.
-window.playground = { config, api, diagram, inspector, activity, clock, live, refresh: refreshNow };
+window.playground = { config, api, diagram, inspector, activity, clock, live, keys, refresh: refreshNow };

@@ -198,13 +198,15 @@ def make_classroom(make_user: Callable[..., User]) -> Callable[..., Classroom]:
 
 @pytest.fixture
 def enroll(make_user: Callable[..., User]) -> Callable[..., tuple[User, Api, dict[str, Any]]]:
-    """enroll(server, classroom) -> (student, their REST client, their classroom sandbox)."""
+    """enroll(server, classroom) -> (student, their REST client, their classroom sandbox). The
+    sandbox has `credentials` as a new sandbox's answer does: its first key with the secret, which
+    only the join answer holds."""
 
     def join(server: Server, classroom: Classroom) -> tuple[User, Api, dict[str, Any]]:
         student = make_user("student")
         api = token_api(server, student)
-        joined = api.ok("POST", "/classrooms/join/", {"code": classroom.join_code})
-        return student, api, joined["sandbox"]
+        joined = api.ok("POST", "/classrooms/join/", {"code": classroom.join_code}, status=201)
+        return student, api, {**joined["sandbox"], "credentials": joined["credentials"]}
 
     return join
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -43,15 +44,21 @@ def test_signing_up_with_the_join_code_gives_a_sandbox_of_ones_own(
         timeout=30,
     )
     assert page.status_code == 200
-    assert page.history
-    assert page.history[0].status_code == 302
+    assert "no-store" in page.headers["Cache-Control"]
     [student] = room.api.ok("GET", f"/classrooms/{room.id}/students/")
     assert student["username"] == username
     assert student["labs"] == []
     assert student["last_call"] is None
-    mine = token_api(daphne, User(username, "a long password", 0)).ok("GET", "/sandboxes/")
+    api = token_api(daphne, User(username, "a long password", 0))
+    mine = api.ok("GET", "/sandboxes/")
     assert [box["account_id"] for box in mine] == [student["sandbox"]["account_id"]]
     assert mine[0]["classroom"] == {"id": room.id, "name": room.api.ok("GET", f"/classrooms/{room.id}/")["name"]}
+    # The answer page hands out the new key, secret included, this once.
+    [key] = api.ok("GET", f"/sandboxes/{mine[0]['id']}/credentials/")
+    [shown] = re.findall(r'"secret_access_key": "([^"]+)"', page.text)
+    assert key["access_key_id"] in page.text
+    assert len(shown) == 40
+    assert shown not in browser.get(f"{daphne.url}/sandboxes/{mine[0]['id']}/", timeout=30).text
 
 
 def test_a_wrong_or_rotated_code_is_refused(
@@ -67,9 +74,11 @@ def test_a_wrong_or_rotated_code_is_refused(
     assert new_code != room.join_code
     assert student.post("/classrooms/join/", {"code": room.join_code}).status_code == 400
     first = student.ok("POST", "/classrooms/join/", {"code": new_code}, status=201)
+    assert len(first["credentials"]["secret_access_key"]) == 40
     again = student.ok("POST", "/classrooms/join/", {"code": new_code}, status=200)
     assert first["sandbox"]["id"] == again["sandbox"]["id"]
     assert again["created"] is False
+    assert "credentials" not in again  # the secret was in the first answer only
     room.api.ok("PATCH", f"/classrooms/{room.id}/", {"join_open": False})
     other = as_user(make_user("closed"))
     assert other.post("/classrooms/join/", {"code": new_code}).status_code == 400

@@ -76,19 +76,69 @@ def test_credentials_list_create_rotate_and_delete(api: Api, box: dict[str, Any]
     base = f"/sandboxes/{box['id']}/credentials/"
     [first] = api.ok("GET", base)
     assert first["status"] == "Active"
-    assert len(first["secret_access_key"]) == 40
+    assert first["access_key_id"] == box["credentials"]["access_key_id"]
     second = api.ok("POST", base, status=201)
+    assert len(second["secret_access_key"]) == 40
     refused = api.post(base)
     assert refused.status_code == 403
     assert refused.json()["code"] == "LimitExceeded"
     assert api.delete(f"{base}{second['access_key_id']}/").status_code == 204
     rotated = api.ok("POST", f"{base}{first['access_key_id']}/rotate/", status=201)
+    assert len(rotated["secret_access_key"]) == 40
     listed = {key["access_key_id"]: key for key in api.ok("GET", base)}
     assert listed[first["access_key_id"]]["status"] == "Inactive"
     assert listed[rotated["access_key_id"]]["status"] == "Active"
-    assert listed[rotated["access_key_id"]]["secret_access_key"] == rotated["secret_access_key"]
     missing = api.post(f"{base}AKIANOTAKEY0000000/rotate/")
     assert (missing.status_code, missing.json()["code"]) == (404, "NoSuchEntity")
+
+
+def test_a_secret_is_in_the_answer_that_creates_its_key_and_in_no_other(
+    api: Api, box: dict[str, Any], daphne: Server
+) -> None:
+    base = f"/sandboxes/{box['id']}/credentials/"
+    made = api.ok("POST", base, status=201)
+    secrets = [box["credentials"]["secret_access_key"], made["secret_access_key"]]
+    answers = [
+        api.get(base),
+        api.get(f"{base}{made['access_key_id']}/"),
+        api.patch(f"{base}{made['access_key_id']}/", {"status": "Inactive"}),
+        api.patch(f"{base}{made['access_key_id']}/", {"status": "Active"}),
+        api.get(f"/sandboxes/{box['id']}/"),
+        api.get("/sandboxes/"),
+        api.get(f"/sandboxes/{box['id']}/calls/"),
+        api.get(f"/sandboxes/{box['id']}/events/"),
+    ]
+    for response in answers:
+        assert response.status_code == 200, response.url
+        assert not [secret for secret in secrets if secret in response.text], response.url
+    assert "secret_access_key" not in api.get(base).text
+    assert api.ok("GET", f"{base}{made['access_key_id']}/") == {
+        "access_key_id": made["access_key_id"],
+        "status": "Active",
+        "created_at": made["created_at"],
+    }
+
+
+def test_a_key_is_deactivated_and_activated_again(api: Api, box: dict[str, Any], daphne: Server) -> None:
+    base = f"/sandboxes/{box['id']}/credentials/"
+    made = api.ok("POST", base, status=201)
+    sts = boto3.client(
+        "sts",
+        endpoint_url=daphne.url,
+        region_name="us-east-1",
+        aws_access_key_id=made["access_key_id"],
+        aws_secret_access_key=made["secret_access_key"],
+        config=NO_RETRY,
+    )
+    assert sts.get_caller_identity()["Account"] == box["account_id"]
+    assert api.ok("PATCH", f"{base}{made['access_key_id']}/", {"status": "Inactive"})["status"] == "Inactive"
+    assert {key["access_key_id"]: key["status"] for key in api.ok("GET", base)}[made["access_key_id"]] == "Inactive"
+    assert api.ok("PATCH", f"{base}{made['access_key_id']}/", {"status": "Active"})["status"] == "Active"
+    wrong = api.patch(f"{base}{made['access_key_id']}/", {"status": "Gone"})
+    assert (wrong.status_code, wrong.json()["code"]) == (400, "invalid")
+    missing = api.get(f"{base}AKIANOTAKEY0000000/")
+    assert (missing.status_code, missing.json()["code"]) == (404, "NoSuchEntity")
+    assert api.patch(f"{base}AKIANOTAKEY0000000/", {"status": "Active"}).status_code == 404
 
 
 def test_clock_pause_resume_speed_and_advance(api: Api, box: dict[str, Any]) -> None:
@@ -189,7 +239,7 @@ def test_events_since_a_cursor_are_numbered_and_survive_a_reset(api: Api, box: d
 
 def test_calls_since_a_cursor(api: Api, box: dict[str, Any], daphne: Server) -> None:
     calls = f"/sandboxes/{box['id']}/calls/"
-    keys = api.ok("GET", f"/sandboxes/{box['id']}/credentials/")[0]
+    keys = box["credentials"]  # the create answer: the only one with the secret
     sqs = boto3.client(
         "sqs",
         endpoint_url=daphne.url,
@@ -223,7 +273,7 @@ def test_session_auth_needs_the_csrf_header(daphne: Server, owner: User) -> None
 def test_events_of_concurrent_calls_are_numbered_without_gaps(api: Api, box: dict[str, Any], daphne: Server) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    keys = api.ok("GET", f"/sandboxes/{box['id']}/credentials/")[0]
+    keys = box["credentials"]  # the create answer: the only one with the secret
     sqs = boto3.client(
         "sqs",
         endpoint_url=daphne.url,
