@@ -460,6 +460,13 @@ def parser_for(protocol: str) -> Any:
     return create_parser(protocol)
 
 
+# Errors AWS answers where the model lists none for the operation: SQS refuses an unknown name in
+# ReceiveMessage's AttributeNames as InvalidAttributeName, as it does in GetQueueAttributes.
+UNMODELED_ERRORS: dict[tuple[str, str], frozenset[str]] = {
+    ("sqs", "ReceiveMessage"): frozenset({"InvalidAttributeName"}),
+}
+
+
 @cache
 def accepted_errors(target: Target, operation: str | None) -> frozenset[str]:
     """Error codes an answer to `operation` may carry: the ones it models (by shape name and by the
@@ -468,6 +475,7 @@ def accepted_errors(target: Target, operation: str | None) -> frozenset[str]:
     legacy = LEGACY_ERROR_CODES.get(target.service, {}) if target.protocol == "query" else {}
     # A request naming no operation (or two) may be read as any: any of the service's errors will do.
     for name in [operation] if operation is not None else target.model.operation_names:
+        codes |= UNMODELED_ERRORS.get((target.service, name), frozenset())
         for shape in target.model.operation_model(name).error_shapes:
             codes.add(shape.name)
             codes.add(_wire_codes(target.service).get(shape.name, shape.name))

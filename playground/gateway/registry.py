@@ -34,6 +34,12 @@ class Provider:
         method = getattr(self, xform_name(operation), None)
         return method if callable(method) else None
 
+    def checks_itself(self, operation: str, problem: Problem) -> bool:
+        """Whether this service checks what the model's constraint refused itself, differently from
+        the model (SQS: ReceiveMessage's legacy AttributeNames take message system attribute names
+        the enum does not list; a bad body in one SendMessageBatch entry fails that entry only)."""
+        return False
+
     def validation_error(self, protocol: str, problems: list[Problem]) -> AwsError | None:
         """The error for input that breaks the model's constraints, when this service words it
         differently from AWS's standard ValidationException (SQS: MissingParameter, ...)."""

@@ -38,12 +38,8 @@ LIMITATIONS (deliberate differences from AWS):
   (AWS: "optimised" for the backlog). Cancelling goes straight to CANCELLED (AWS passes CANCELLING).
 - Error messages follow AWS's wording where it is documented or well known; others are worded
   after them and name the limit.
-- Until the gateway lets a provider accept values its model's enum does not list, the legacy
-  ReceiveMessage AttributeNames must use QueueAttributeName values (All works; SentTimestamp etc.
-  are refused) — use MessageSystemAttributeNames.
-- U+0000 is refused by the gateway in any string (PostgreSQL cannot store it): in a SendMessage
-  body it is InvalidMessageContents as on AWS, but in one entry of a SendMessageBatch it fails the
-  whole request rather than that entry.
+- A lone surrogate (a "\ud800" JSON escape) anywhere in a request is a SerializationException from
+  the gateway, in a message body too (AWS: InvalidMessageContents naming #xD800).
 - Legacy query-protocol requests are read with the member names botocore derives from the JSON
   model (the gateway's query parser): a request naming its queue only by the URL path, or sending
   message attributes as `MessageAttribute.N.Name/Value`, is not understood yet.
@@ -124,6 +120,12 @@ class SqsProvider(Provider):
     service = "sqs"
 
     # --- validation ------------------------------------------------------------------------------
+
+    def checks_itself(self, operation: str, problem: Problem) -> bool:
+        if operation == "ReceiveMessage" and problem.path == "attributeNames":
+            return True  # receiving.check_receive: queue attribute and message system attribute names
+        # messages.check_message refuses the body: the whole call for SendMessage, one entry of a batch.
+        return problem.kind == "characters" and problem.path.endswith("messageBody")
 
     def validation_error(self, protocol: str, problems: list[Problem]) -> AwsError | None:
         """SQS words model violations as MissingParameter, InvalidAttributeName, InvalidMessageContents

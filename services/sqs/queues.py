@@ -48,6 +48,7 @@ PURGE_INTERVAL = dt.timedelta(seconds=60)
 MAX_TAGS = 50
 MAX_LIST_RESULTS = 1000
 LABEL = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+MAX_NAME_LENGTH = 80  # a queue name, ".fifo" included
 # Actions a queue policy made by AddPermission may grant, and the ones only the owner may call.
 SHAREABLE_ACTIONS = (
     "*",
@@ -215,12 +216,14 @@ def check_max_results(max_results: int | None) -> int | None:
 def queue_list(
     *, sandbox: Sandbox, region: str, prefix: str | None, max_results: int | None, next_token: str | None
 ) -> tuple[list[Queue], str | None]:
+    check_max_results(max_results)
+    if prefix and len(prefix) > MAX_NAME_LENGTH:
+        return [], None  # no queue name is that long (and SQLite refuses a LIKE pattern of a megabyte)
     rows = Queue.objects.filter(sandbox=sandbox, region=region).order_by("name")
     if prefix:
         rows = rows.filter(name__startswith=prefix)
     if next_token:
         rows = rows.filter(name__gt=decode_token(next_token))
-    check_max_results(max_results)
     limit = max_results or MAX_LIST_RESULTS
     page = list(rows[: limit + 1])
     token = encode_token(page[limit - 1].name) if max_results and len(page) > limit else None

@@ -20,15 +20,24 @@ from django.db import connection, transaction
 from django.db.models import F, Min, Value
 from django.db.models.functions import Coalesce
 
+from playground.gateway.specs import service_model
 from services.sqs import encryption, events, fifo, handles, redrive
-from services.sqs.exceptions import OverLimit, invalid_parameter
-from services.sqs.messages import chosen_system_attributes, message_attribute_selector, received_form
+from services.sqs.exceptions import InvalidAttributeName, OverLimit, invalid_parameter
+from services.sqs.messages import (
+    SYSTEM_ATTRIBUTES,
+    chosen_system_attributes,
+    message_attribute_selector,
+    received_form,
+)
 from services.sqs.models import Message, Queue, ReceiveAttempt
 
 MAX_IN_FLIGHT = 120_000
 MAX_VISIBILITY = 43_200
 MAX_WAIT = 20
 ATTEMPT_INTERVAL = dt.timedelta(minutes=5)
+# What ReceiveMessage's legacy AttributeNames takes: "All", the queue attribute names the model lists
+# (AWS ignores them there) and the message system attribute names it returns.
+_ATTRIBUTE_NAMES = frozenset(["All", *SYSTEM_ATTRIBUTES, *service_model("sqs").shape_for("QueueAttributeName").enum])
 _ATTEMPT_ID_CHARACTERS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 )
@@ -70,6 +79,9 @@ def check_receive(
             attempt_id,
             "ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length.",
         )
+    for name in attribute_names or []:
+        if name not in _ATTRIBUTE_NAMES:
+            raise InvalidAttributeName(f"Unknown Attribute {name}.")
     for name in message_attribute_names or []:
         if not name or len(name) > 256:
             raise invalid_parameter("MessageAttributeName", name, "Message attribute names are 1 to 256 characters.")

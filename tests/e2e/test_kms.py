@@ -60,7 +60,8 @@ def test_a_key_wired_to_a_queue_encrypts_it_at_rest(gui: Gui, student: Student, 
     gui.screenshot("wired")
 
     # Peek opens the sealed body and says it is encrypted; once the key is disabled and the data key
-    # SQS holds has expired (300 s by default: the clock jumps an hour), the body cannot be opened and the reason is shown.
+    # SQS holds has expired (300 s by default: the clock jumps an hour), the body cannot be opened
+    # and the reason is shown.
     sqs.send_message(QueueUrl=url, MessageBody="sealed at rest")
     gui.select("vault")
     gui.inspector.locator('[data-action="peek"]').click()

@@ -48,7 +48,9 @@ def test_bodies_are_stored_sealed_and_received_in_plaintext(
         for value in (row.body, row.sealed_body, row.data_key, row.attributes)
     )
     assert secret.encode() not in stored
-    assert row.body == "" and row.sealed_body and row.data_key
+    assert row.body == ""
+    assert row.sealed_body
+    assert row.data_key
     assert row.attributes["kind"]["StringValue"] == "payment"  # metadata is not encrypted, as on AWS
 
     [message] = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"]

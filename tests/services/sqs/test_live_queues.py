@@ -124,6 +124,7 @@ def test_list_queues_with_prefix_and_pages(sqs: Any, make_queue: Callable[..., s
     paginated = [url for page in sqs.get_paginator("list_queues").paginate(PaginationConfig={"PageSize": 2})
                  for url in page.get("QueueUrls", [])]  # fmt: skip
     assert len(paginated) == 6
+    assert sqs.list_queues(QueueNamePrefix="é" * 200_000).get("QueueUrls", []) == []  # longer than any name
     with pytest.raises(ClientError) as caught:
         sqs.list_queues(MaxResults=1001)
     assert error_of(caught)[0] == "InvalidParameterValue"

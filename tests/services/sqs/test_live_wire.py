@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from tests.conftest import SandboxInfo, Server
 from tests.services.sqs.test_live_messages import counts
@@ -95,13 +96,23 @@ def test_json_unknown_attribute_name(daphne: Server, sandbox: SandboxInfo, make_
     assert response.json()["message"] == "Unknown Attribute Bogus."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the gateway refuses AttributeNames values outside the model's QueueAttributeName enum before SQS sees "
-    "them; AWS accepts message system attribute names there (needs a provider hook in the gateway)",
-)
 def test_legacy_attribute_names_select_message_system_attributes(sqs: Any, make_queue: Callable[..., str]) -> None:
     url = make_queue()
     sqs.send_message(QueueUrl=url, MessageBody="x")
     [message] = sqs.receive_message(QueueUrl=url, AttributeNames=["SentTimestamp"])["Messages"]
     assert set(message["Attributes"]) == {"SentTimestamp"}
+    with pytest.raises(ClientError) as caught:
+        sqs.receive_message(QueueUrl=url, AttributeNames=["Sent"])
+    assert caught.value.response["Error"]["Code"] == "InvalidAttributeName"
+    assert "Sent" in caught.value.response["Error"]["Message"]
+
+
+def test_a_bad_body_in_one_batch_entry_fails_that_entry_only(sqs: Any, make_queue: Callable[..., str]) -> None:
+    url = make_queue()
+    answer = sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": "good", "MessageBody": "fine"}, {"Id": "bad", "MessageBody": "nul \x00 here"}]
+    )
+    assert [entry["Id"] for entry in answer["Successful"]] == ["good"]
+    [failed] = answer["Failed"]
+    assert (failed["Id"], failed["Code"], failed["SenderFault"]) == ("bad", "InvalidMessageContents", True)
+    assert [message["Body"] for message in sqs.receive_message(QueueUrl=url)["Messages"]] == ["fine"]
