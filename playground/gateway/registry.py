@@ -47,9 +47,10 @@ class Provider:
 
 
 def own_transactions(method: F) -> F:
-    """Mark a provider method that opens its own transactions (a long poll waits outside any).
+    """Mark a provider method that runs outside any transaction: it opens its own where it writes
+    (a long poll waits outside any), or it only reads (KMS Encrypt: a key and its material).
 
-    Other methods run inside one transaction with the call's record, and roll back on error.
+    Other methods run inside one transaction, and roll back on error.
     """
     method.own_transactions = True  # type: ignore[attr-defined]
     return method

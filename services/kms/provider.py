@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playground.gateway.registry import Provider, register
+from playground.gateway.registry import Provider, own_transactions, register
 from playground.gateway.request import RequestContext
 from playground.gateway.validation import member_path, problem, validation_error
 from services.kms import aliases, crypto, grants, imports, keys, management, rotation, signing
@@ -60,6 +60,11 @@ def _required(params: Params, name: str) -> Any:
 
 def _drop_none(values: Output) -> Output:
     return {name: value for name, value in values.items() if value is not None}
+
+
+# Calls that only read (a key, its material, aliases, grants) run outside any transaction; the one
+# write they may make, the AWS managed key on first use, is atomic by itself (keys.aws_managed_key).
+reads_only = own_transactions
 
 
 @register
@@ -87,10 +92,12 @@ class KmsProvider(Provider):
         )
         return {"KeyMetadata": keys.key_metadata(key)}
 
+    @reads_only
     def describe_key(self, ctx: RequestContext, params: Params) -> Output:
         key = keys.resolve_key(sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"], now=ctx.now)
         return {"KeyMetadata": keys.key_metadata(key)}
 
+    @reads_only
     def list_keys(self, ctx: RequestContext, params: Params) -> Output:
         return keys.list_keys(
             sandbox=ctx.sandbox, region=ctx.region, limit=params.get("Limit"), marker=params.get("Marker")
@@ -147,6 +154,7 @@ class KmsProvider(Provider):
         )  # fmt: skip
         return {}
 
+    @reads_only
     def list_resource_tags(self, ctx: RequestContext, params: Params) -> Output:
         return management.list_resource_tags(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"], limit=params.get("Limit"),
@@ -155,6 +163,7 @@ class KmsProvider(Provider):
 
     # --- policies --------------------------------------------------------------------------------
 
+    @reads_only
     def get_key_policy(self, ctx: RequestContext, params: Params) -> Output:
         key, name = management.get_key_policy(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"], policy_name=params.get("PolicyName")
@@ -170,6 +179,7 @@ class KmsProvider(Provider):
         )  # fmt: skip
         return {}
 
+    @reads_only
     def list_key_policies(self, ctx: RequestContext, params: Params) -> Output:
         return management.list_key_policies(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"], limit=params.get("Limit"),
@@ -191,6 +201,7 @@ class KmsProvider(Provider):
         )
         return {}
 
+    @reads_only
     def get_key_rotation_status(self, ctx: RequestContext, params: Params) -> Output:
         return rotation.get_key_rotation_status(sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"])
 
@@ -200,6 +211,7 @@ class KmsProvider(Provider):
         )
         return {"KeyId": key.key_id}
 
+    @reads_only
     def list_key_rotations(self, ctx: RequestContext, params: Params) -> Output:
         return rotation.list_key_rotations(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"],
@@ -254,6 +266,7 @@ class KmsProvider(Provider):
         )  # fmt: skip
         return {}
 
+    @reads_only
     def list_aliases(self, ctx: RequestContext, params: Params) -> Output:
         return aliases.list_aliases(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params.get("KeyId"), limit=params.get("Limit"),
@@ -272,6 +285,7 @@ class KmsProvider(Provider):
         )  # fmt: skip
         return {"GrantToken": grant.token, "GrantId": grant.grant_id}
 
+    @reads_only
     def list_grants(self, ctx: RequestContext, params: Params) -> Output:
         return grants.list_grants(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"], grant_id=params.get("GrantId"),
@@ -279,6 +293,7 @@ class KmsProvider(Provider):
             limit=params.get("Limit"), marker=params.get("Marker"),
         )  # fmt: skip
 
+    @reads_only
     def list_retirable_grants(self, ctx: RequestContext, params: Params) -> Output:
         return grants.list_retirable_grants(
             sandbox=ctx.sandbox, region=ctx.region,
@@ -302,6 +317,7 @@ class KmsProvider(Provider):
 
     # --- cryptography ----------------------------------------------------------------------------
 
+    @reads_only
     def encrypt(self, ctx: RequestContext, params: Params) -> Output:
         result = crypto.encrypt(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"], plaintext=params["Plaintext"],
@@ -311,6 +327,7 @@ class KmsProvider(Provider):
         )  # fmt: skip
         return {"CiphertextBlob": result.ciphertext, "KeyId": result.key_arn, "EncryptionAlgorithm": result.algorithm}
 
+    @reads_only
     def decrypt(self, ctx: RequestContext, params: Params) -> Output:
         result = crypto.decrypt(
             sandbox=ctx.sandbox, region=ctx.region, ciphertext=_required(params, "CiphertextBlob"),
@@ -325,6 +342,7 @@ class KmsProvider(Provider):
             "KeyMaterialId": result.key_material_id,
         }
 
+    @reads_only
     def re_encrypt(self, ctx: RequestContext, params: Params) -> Output:
         result = crypto.re_encrypt(
             sandbox=ctx.sandbox, region=ctx.region, ciphertext=_required(params, "CiphertextBlob"),
@@ -353,6 +371,7 @@ class KmsProvider(Provider):
             with_plaintext=with_plaintext, dry_run=params.get("DryRun"), caller=ctx.principal_arn, now=ctx.now,
         )  # fmt: skip
 
+    @reads_only
     def generate_data_key(self, ctx: RequestContext, params: Params) -> Output:
         result = self._data_key(ctx, params, with_plaintext=True)
         return {
@@ -362,6 +381,7 @@ class KmsProvider(Provider):
             "KeyMaterialId": result.key_material_id,
         }
 
+    @reads_only
     def generate_data_key_without_plaintext(self, ctx: RequestContext, params: Params) -> Output:
         result = self._data_key(ctx, params, with_plaintext=False)
         return {"CiphertextBlob": result.ciphertext, "KeyId": result.key_arn, "KeyMaterialId": result.key_material_id}
@@ -383,15 +403,19 @@ class KmsProvider(Provider):
             }
         )
 
+    @reads_only
     def generate_data_key_pair(self, ctx: RequestContext, params: Params) -> Output:
         return self._data_key_pair(ctx, params, with_plaintext=True)
 
+    @reads_only
     def generate_data_key_pair_without_plaintext(self, ctx: RequestContext, params: Params) -> Output:
         return self._data_key_pair(ctx, params, with_plaintext=False)
 
+    @reads_only
     def generate_random(self, ctx: RequestContext, params: Params) -> Output:
         return {"Plaintext": crypto.generate_random(number_of_bytes=params.get("NumberOfBytes"))}
 
+    @reads_only
     def sign(self, ctx: RequestContext, params: Params) -> Output:
         result = signing.sign(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"], message=params["Message"],
@@ -400,6 +424,7 @@ class KmsProvider(Provider):
         )  # fmt: skip
         return {"KeyId": result.key_arn, "Signature": result.signature, "SigningAlgorithm": result.algorithm}
 
+    @reads_only
     def verify(self, ctx: RequestContext, params: Params) -> Output:
         result = signing.verify(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"], message=params["Message"],
@@ -409,6 +434,7 @@ class KmsProvider(Provider):
         )  # fmt: skip
         return {"KeyId": result.key_arn, "SignatureValid": True, "SigningAlgorithm": result.algorithm}
 
+    @reads_only
     def get_public_key(self, ctx: RequestContext, params: Params) -> Output:
         found = signing.get_public_key(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"], caller=ctx.principal_arn, now=ctx.now
@@ -426,6 +452,7 @@ class KmsProvider(Provider):
                 output[member] = metadata[member]
         return output
 
+    @reads_only
     def generate_mac(self, ctx: RequestContext, params: Params) -> Output:
         result = signing.generate_mac(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"], message=params["Message"],
@@ -434,6 +461,7 @@ class KmsProvider(Provider):
         )  # fmt: skip
         return {"Mac": result.mac, "MacAlgorithm": result.algorithm, "KeyId": result.key_arn}
 
+    @reads_only
     def verify_mac(self, ctx: RequestContext, params: Params) -> Output:
         result = signing.verify_mac(
             sandbox=ctx.sandbox, region=ctx.region, key_id=params["KeyId"], message=params["Message"],
