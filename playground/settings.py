@@ -140,7 +140,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # concurrent writers queue on busy_timeout instead of failing with "database is locked".
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
+        # Seconds a writer waits for the lock before the call answers ServiceUnavailable (503).
+        "timeout": env_int("PLAYGROUND_SQLITE_TIMEOUT", 30, minimum=1),
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)

@@ -43,6 +43,15 @@ class InternalFailure(AwsError):
     sender_fault = False
 
 
+class ServiceUnavailable(AwsError):
+    """Too busy to take the call now (the database's write lock waited past its timeout). SDKs
+    retry it, as they retry AWS's own."""
+
+    code = "ServiceUnavailable"
+    status = 503
+    sender_fault = False
+
+
 class NotEmulated(AwsError):
     """A service or an operation Playground does not emulate (yet)."""
 

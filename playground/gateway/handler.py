@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import logging
 import random
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 
 from botocore.model import OperationModel, OperationNotFoundError, ServiceModel
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from playground.classroom.quotas import check_request
 from playground.gateway import errors
@@ -103,9 +104,8 @@ def handle(request: AwsRequest) -> HttpResponse:
         error = _auth_error(problem, protocol)
     except AwsError as aws_error:
         error = aws_error
-    except Exception:
-        LOG.exception("unexpected error in %s", _label(model, operation))
-        error = errors.InternalFailure("We encountered an internal error. Please try again.")
+    except Exception as unexpected:
+        error = _unexpected(unexpected, _label(model, operation))
     if error is not None:
         response = _error_response(error, request, model, protocol, operation, request_id)
     if identity is not None:
@@ -157,6 +157,19 @@ def dispatch(
         return finish(method(ctx, params) or {})
     with transaction.atomic():
         return finish(method(ctx, params) or {})
+
+
+# A database too busy to answer in time: SQLite's write lock waited past its timeout, or PostgreSQL
+# broke a deadlock. The call changed nothing (its transaction rolled back) and can be retried.
+_BUSY = re.compile(r"database is locked|deadlock detected|could not serialize access")
+
+
+def _unexpected(problem: Exception, label: str) -> errors.AwsError:
+    if isinstance(problem, OperationalError) and _BUSY.search(str(problem)):
+        LOG.warning("database busy in %s: %s", label, problem)
+        return errors.ServiceUnavailable("The service is busy. Please retry the request.")
+    LOG.error("unexpected error in %s", label, exc_info=problem)
+    return errors.InternalFailure("We encountered an internal error. Please try again.")
 
 
 CONSOLE_USER_AGENT = "playground-console"
@@ -216,9 +229,8 @@ def invoke(
     except AwsError as aws_error:
         error = aws_error
         raise
-    except Exception:
-        LOG.exception("unexpected error in console call %s:%s", service, operation)
-        error = errors.InternalFailure("We encountered an internal error. Please try again.")
+    except Exception as unexpected:
+        error = _unexpected(unexpected, f"console call {service}:{operation}")
         raise error from None
     finally:
         _record(
