@@ -233,6 +233,11 @@ def bad_percent(draft: Draft) -> None:
 @_body_mutation
 def truncated(draft: Draft) -> None:
     draft.body = draft.body[: draft.rng.randint(0, max(len(draft.body) - 1, 0))]
+    if draft.target.protocol == "query":
+        # A cut inside the Action may leave another operation's name: ListSubscriptionsByTopic -> ListSubscriptions.
+        actions = [value for name, value in decoded_form(draft.body) if name == "Action"]
+        named = actions[0] if actions else None
+        draft.claimed = named if named in draft.target.model.operation_names else None
 
 
 @_body_mutation
