@@ -21,6 +21,7 @@ from playground.live.store import Pending, event_writer
 from playground.sandboxes.models import Sandbox
 
 LOG = logging.getLogger(__name__)
+EVENTS_PER_MESSAGE = 50  # events of one group carried by one channel-layer message
 
 
 def build_event(sandbox: Sandbox, kind: str, /, at: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +97,8 @@ def send_now(group: str, event: dict[str, Any]) -> None:
 
 class _Sender:
     """Sends events in batches: whatever has been published since the last batch, every sandbox's
-    group at once (concurrently on one event loop), each group's events in the order published."""
+    group at once (concurrently on one event loop), each group's events in the order published and
+    several to a message."""
 
     BATCH = 500
 
@@ -136,12 +138,15 @@ async def _send_batch(layer: Any, by_group: dict[str, list[dict[str, Any]]]) -> 
 
 
 async def _send_in_order(layer: Any, group: str, events: list[dict[str, Any]]) -> None:
-    for event in events:
+    """The group's events in order, several to a channel-layer message (the consumer sends each
+    its own frame): one group_send costs several Redis round trips, whatever it carries."""
+    for start in range(0, len(events), EVENTS_PER_MESSAGE):
+        chunk = events[start : start + EVENTS_PER_MESSAGE]
         try:
-            await layer.group_send(group, {"type": "sandbox.event", "event": event})
+            await layer.group_send(group, {"type": "sandbox.events", "events": chunk})
         except Exception:
             # Live updates are best effort: a Redis hiccup must not stop the ones after it.
-            LOG.exception("could not publish %s to %s", event.get("type"), group)
+            LOG.exception("could not publish %d events to %s", len(chunk), group)
 
 
 _current: _Sender | None = None

@@ -40,5 +40,8 @@ class SandboxConsumer(AsyncJsonWebsocketConsumer):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def sandbox_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+    async def sandbox_events(self, message: dict[str, Any]) -> None:
+        """Events published together (live.bus sends a group its events in one message): one
+        WebSocket frame each, in order."""
+        for event in message["events"]:
+            await self.send_json(event)
