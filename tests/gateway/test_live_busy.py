@@ -4,14 +4,13 @@ answer ServiceUnavailable (503), which SDKs retry, never InternalFailure; nothin
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import NO_RETRY, SandboxInfo, Server, _start_server, _stop
+from tests.conftest import Server, _start_server, _stop
 
 pytestmark = pytest.mark.live
 
@@ -27,16 +26,9 @@ def impatient_server(daphne: Server) -> Iterator[Server]:
 
 
 def test_a_call_that_cannot_get_the_write_lock_is_service_unavailable(
-    impatient_server: Server, sandbox: SandboxInfo
+    impatient_server: Server, aws: Callable[..., Any]
 ) -> None:
-    sqs: Any = boto3.client(
-        "sqs",
-        endpoint_url=impatient_server.url,
-        region_name=sandbox.region,
-        aws_access_key_id=sandbox.access_key_id,
-        aws_secret_access_key=sandbox.secret_access_key,
-        config=NO_RETRY,
-    )
+    sqs = aws("sqs", server=impatient_server)  # retries off: the 503 itself is what is checked
     holder = sqlite3.connect(impatient_server.env["DATABASE_URL"].removeprefix("sqlite:///"), timeout=30)
     try:
         holder.execute("BEGIN IMMEDIATE")
