@@ -49,6 +49,7 @@ __all__ = [
     "DataKey",
     "aws_managed_key",
     "data_key_for",
+    "holds",
     "master_key",
     "new_data_key",
     "open_data_key",
@@ -140,6 +141,21 @@ def reuse_data_key(
     return DataKey(decrypted.plaintext, ciphertext, decrypted.key_arn, decrypted.key_material_id)
 
 
+def holds(
+    held: bytes | memoryview | None,
+    held_since: dt.datetime | None,
+    *,
+    reuse: dt.timedelta,
+    now: dt.datetime,
+    wrapped: bytes | None = None,
+) -> bool:
+    """Whether a service still holds the data key it fetched (ciphertext `held`, at `held_since`):
+    less than `reuse` ago and, when `wrapped` is given, that very key."""
+    if not held or held_since is None or now - held_since >= reuse:
+        return False
+    return wrapped is None or bytes(held) == wrapped
+
+
 def data_key_for(
     *,
     sandbox: Sandbox,
@@ -158,7 +174,7 @@ def data_key_for(
     and reuses it for `reuse` without calling KMS, so a key disabled in between goes unnoticed
     until that period ends, as on AWS. After it, GenerateDataKey makes a new one, and fails when
     the key is disabled, pending deletion, deleted or unusable."""
-    if held and held_since is not None and now - held_since < reuse:
+    if held and holds(held, held_since, reuse=reuse, now=now):
         return crypto.open_held(sandbox=sandbox, region=region, ciphertext=held, context=context), False
     fresh = new_data_key(sandbox=sandbox, region=region, key_id=key_id, context=context, source_arn=source_arn, now=now)
     return fresh, True

@@ -232,11 +232,8 @@ def _open(row: Delivery, *, now: dt.datetime) -> str:
 
     wrapped = bytes(row.data_key)
     topic = Topic.objects.filter(sandbox=row.sandbox, arn=row.topic_arn).first()
-    held = (
-        topic is not None
-        and topic.data_key_made_at is not None
-        and now - topic.data_key_made_at < DATA_KEY_REUSE
-        and bytes(topic.data_key_ciphertext or b"") == wrapped
+    held = topic is not None and sse.holds(
+        topic.data_key_ciphertext, topic.data_key_made_at, reuse=DATA_KEY_REUSE, now=now, wrapped=wrapped
     )
     data_key = sse.open_data_key(
         sandbox=row.sandbox,

@@ -79,9 +79,10 @@ def _check_encryption(topic: Topic, *, now: dt.datetime) -> DataKey | None:
 
     context = sse.sns_context(topic.arn)
     try:
-        fresh = topic.data_key_made_at is not None and now - topic.data_key_made_at < DATA_KEY_REUSE
         master = sse.master_key(sandbox=topic.sandbox, region=topic.region, key_id=key_id, now=now)
-        if fresh and topic.data_key_ciphertext:
+        if topic.data_key_ciphertext and sse.holds(
+            topic.data_key_ciphertext, topic.data_key_made_at, reuse=DATA_KEY_REUSE, now=now
+        ):
             reused = sse.reuse_data_key(
                 sandbox=topic.sandbox,
                 region=topic.region,

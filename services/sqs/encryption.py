@@ -31,12 +31,6 @@ def _sqs_error(problem: KmsError, key_id: str) -> SqsError:
     return error(problem.message or f"The KMS key {key_id} cannot be used.")
 
 
-def _held_is_fresh(queue: Queue, now: dt.datetime) -> bool:
-    fetched = queue.data_key_fetched_at
-    reuse = dt.timedelta(seconds=queue.kms_data_key_reuse_period_seconds)
-    return queue.data_key_ciphertext is not None and fetched is not None and now - fetched < reuse
-
-
 @dataclass(frozen=True)
 class Sealer:
     """Seals the bodies of one send under the queue's current data key."""
@@ -107,10 +101,12 @@ class Opener:
 
     def _data_key(self, wrapped: bytes, sealed_for: str) -> bytes | None:
         queue = self.queue
-        held = (
-            sealed_for == queue.arn
-            and _held_is_fresh(queue, self.now)
-            and bytes(queue.data_key_ciphertext or b"") == wrapped
+        held = sealed_for == queue.arn and sse.holds(
+            queue.data_key_ciphertext,
+            queue.data_key_fetched_at,
+            reuse=dt.timedelta(seconds=queue.kms_data_key_reuse_period_seconds),
+            now=self.now,
+            wrapped=wrapped,
         )
         try:
             return sse.open_data_key(
