@@ -6,11 +6,11 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY pyproject.toml package.json ./
+COPY requirements/run.txt ./requirements/
+RUN pip install --require-hashes -r requirements/run.txt
+COPY package.json package-lock.json ./
 COPY scripts ./scripts
-COPY playground ./playground
-COPY services ./services
-RUN pip install . && npm install --no-audit --no-fund --loglevel=error
+RUN npm ci --no-audit --no-fund --loglevel=error
 COPY . .
 RUN python manage.py collectstatic --no-input
 EXPOSE 8000
