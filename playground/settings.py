@@ -27,6 +27,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from playground.catalog import discover
 from playground.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -95,10 +96,8 @@ INSTALLED_APPS = [
     "playground.classroom",
     "playground.labs",
     "playground.api",
-    "services.sts",
-    "services.sqs",
-    "services.sns",
-    "services.kms",
+    # Every service app under services/ (playground/catalog.py: the service contract).
+    *discover(BASE_DIR),
 ]
 # More apps to load (plugins; the test suite loads a helper app into its servers this way).
 INSTALLED_APPS += env_list("PLAYGROUND_EXTRA_APPS", [])

@@ -1,12 +1,13 @@
-from django.apps import AppConfig
+from __future__ import annotations
+
+from playground import catalog
 
 
-class KmsConfig(AppConfig):
+class KmsConfig(catalog.ServiceApp):
     name = "services.kms"
     label = "kms"
-
-    def ready(self) -> None:
-        from services.kms import (
-            provider,  # noqa: F401  (registers the provider)
-            tasks,  # noqa: F401  (registers the due work: deletion at the end of the window, rotation)
-        )
+    verbose_name = "KMS"
+    aws_services = ("kms",)
+    title = "AWS KMS"
+    group = "Operations"
+    quotas = {"Key": 100, "Alias": 200}

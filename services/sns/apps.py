@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from playground import catalog
 
 
-class SnsConfig(AppConfig):
+class SnsConfig(catalog.ServiceApp):
     name = "services.sns"
     label = "sns"
     verbose_name = "SNS"
-
-    def ready(self) -> None:
-        from services.sns import provider  # noqa: F401  (registers the provider, its tasks and deliverers)
+    aws_services = ("sns",)
+    title = "Amazon SNS"
+    group = "Application integration"
+    quotas = {"Topic": 100, "Subscription": 300}
+    limit_errors = {"Topic": "TopicLimitExceededException", "Subscription": "SubscriptionLimitExceededException"}
+    storing_operations = frozenset({"Publish", "PublishBatch"})

@@ -1,9 +1,15 @@
-from django.apps import AppConfig
+from __future__ import annotations
+
+from playground import catalog
 
 
-class SqsConfig(AppConfig):
+class SqsConfig(catalog.ServiceApp):
     name = "services.sqs"
     label = "sqs"
-
-    def ready(self) -> None:
-        from services.sqs import provider  # noqa: F401  (registers the provider)
+    verbose_name = "SQS"
+    aws_services = ("sqs",)
+    title = "Amazon SQS"
+    group = "Application integration"
+    quotas = {"Queue": 100}
+    stored_payloads = {"Message": "size"}
+    storing_operations = frozenset({"SendMessage", "SendMessageBatch"})

@@ -1,9 +1,11 @@
-from django.apps import AppConfig
+from __future__ import annotations
+
+from playground import catalog
 
 
-class StsConfig(AppConfig):
+class StsConfig(catalog.ServiceApp):
     name = "services.sts"
     label = "sts"
-
-    def ready(self) -> None:
-        from services.sts import provider  # noqa: F401  (registers the provider)
+    verbose_name = "STS"
+    aws_services = ("sts",)
+    title = "AWS STS"
