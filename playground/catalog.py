@@ -67,6 +67,8 @@ class ServiceApp(AppConfig):
 
     aws_services    the botocore service names whose operations it answers ("sqs"; Redshift
                     would answer ("redshift", "redshift-data"))
+    arn_services    the service part of its resources' ARNs, when not the same as aws_services
+                    (EMR's ARNs say "elasticmapreduce")
     title           what the GUI calls the service ("Amazon SQS")
     group           its palette group, one of GROUPS ("" for a service with nothing to draw)
     quotas          {model name: rows per sandbox} in a classroom (strict mode) unless
@@ -78,6 +80,7 @@ class ServiceApp(AppConfig):
     """
 
     aws_services: ClassVar[tuple[str, ...]] = ()
+    arn_services: ClassVar[tuple[str, ...]] = ()
     title: ClassVar[str] = ""
     group: ClassVar[str] = ""
     quotas: ClassVar[dict[str, int]] = {}
@@ -100,6 +103,10 @@ class ServiceApp(AppConfig):
             if missing.name != dotted:
                 raise  # the module exists but something it imports does not
             return None
+
+    def arn_namespaces(self) -> tuple[str, ...]:
+        """The service parts of the ARNs of this app's resources."""
+        return self.arn_services or self.aws_services
 
     def has_urls(self) -> bool:
         """Whether the app serves pages of its own (services/<svc>/urls.py, mounted at /<svc>/)."""

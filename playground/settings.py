@@ -289,23 +289,22 @@ def _resource_quotas(raw: str) -> dict[str, int]:
     return quotas
 
 
-# Quotas per sandbox, so that one student cannot hurt the class (playground/classroom/quotas.py).
+# Quotas per sandbox, so that one student cannot hurt the class (playground/gateway/quotas.py).
 # 0 switches a quota off. Strict mode (the classroom) has them on by default; open mode (one person
 # on their own machine) has them off unless set.
 _CLASSROOM = AUTH_MODE == "strict"
+_RESOURCE_QUOTAS = env_str("PLAYGROUND_QUOTA_RESOURCES", "")
 QUOTAS: dict[str, Any] = {
     # AWS calls per second (token bucket on Redis, across all server processes) and the burst allowed.
     "requests_per_second": env_float("PLAYGROUND_QUOTA_REQUESTS_PER_SECOND", 50.0 if _CLASSROOM else 0.0, minimum=0),
     "request_burst": env_int("PLAYGROUND_QUOTA_REQUEST_BURST", 200, minimum=1),
     # Bytes of message bodies stored at once (SQS messages, and later SNS/Kinesis/S3 payloads).
     "stored_bytes": env_int("PLAYGROUND_QUOTA_STORED_BYTES", 50 * 1024 * 1024 if _CLASSROOM else 0, minimum=0),
-    # Resources per service: rows of each model per sandbox.
-    "resources": _resource_quotas(
-        env_str(
-            "PLAYGROUND_QUOTA_RESOURCES",
-            "sqs.Queue=100,kms.Key=100,kms.Alias=200,sns.Topic=100,sns.Subscription=300" if _CLASSROOM else "",
-        )
-    ),
+    # Resources per service: rows of each model per sandbox. None: in a classroom, the limits each
+    # service app declares (ServiceApp.quotas); none otherwise.
+    "resources": _resource_quotas(env_str("PLAYGROUND_QUOTA_RESOURCES", ""))
+    if env_str("PLAYGROUND_QUOTA_RESOURCES", "")
+    else None,
 }
 # Long-term access keys a sandbox may have (IAM allows two per user, so that one can be rotated).
 MAX_ACCESS_KEYS = env_int("PLAYGROUND_MAX_ACCESS_KEYS", 2, minimum=1)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 
-from playground.classroom.access import Role, sandbox_for
 from playground.classroom.models import Classroom
 from playground.labs.models import LabSession
+from playground.sandboxes.access import Role, sandbox_for
 from playground.sandboxes.models import Sandbox
 
 

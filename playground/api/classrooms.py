@@ -20,9 +20,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from playground.api import serializers as s
 from playground.api.access import taught_classroom_or_404
 from playground.api.base import ApiView
-from playground.api.presenters import classroom_dict, new_credential_dict, sandbox_dict, students
-from playground.classroom.access import Role, is_instructor
+from playground.api.presenters import classroom_dict, sandbox_dict
 from playground.classroom.models import Classroom, Enrollment
+from playground.classroom.presenters import students
 from playground.classroom.services import (
     class_clock,
     classroom_create,
@@ -33,6 +33,8 @@ from playground.classroom.services import (
     student_remove,
     students_import,
 )
+from playground.sandboxes.access import Role, is_instructor
+from playground.sandboxes.keys import new_credential_dict
 from playground.web.logins import client_address, retry_after
 
 ERRORS = {400: s.ErrorResponse, 403: s.ErrorResponse, 404: s.ErrorResponse}

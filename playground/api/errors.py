@@ -15,7 +15,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from playground.classroom.exceptions import PlaygroundError
+from playground.errors import PlaygroundError
 from playground.gateway.errors import AwsError
 
 

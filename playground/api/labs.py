@@ -13,7 +13,6 @@ from playground.api import serializers as s
 from playground.api.access import sandbox_or_404, session_or_404
 from playground.api.base import ApiView
 from playground.api.presenters import lab_dict, lab_summary
-from playground.classroom.access import is_instructor
 from playground.labs.bundles import all_labs, bundle_delete, bundle_save, get_lab
 from playground.labs.models import LabSession
 from playground.labs.sessions import (
@@ -25,6 +24,7 @@ from playground.labs.sessions import (
     session_stop,
     session_summary,
 )
+from playground.sandboxes.access import is_instructor
 
 ERRORS = {400: s.ErrorResponse, 403: s.ErrorResponse, 404: s.ErrorResponse, 409: s.ErrorResponse}
 

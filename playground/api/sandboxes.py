@@ -26,12 +26,11 @@ from rest_framework.response import Response
 from playground.api import serializers as s
 from playground.api.access import sandbox_or_404
 from playground.api.base import ApiView
-from playground.api.encoding import jsonable, params_from_json
-from playground.api.presenters import call_dict, credential_dict, new_credential_dict, sandbox_dict
-from playground.classroom.access import Role, visible_sandboxes
-from playground.classroom.exceptions import LimitReached, NotAllowed
+from playground.api.presenters import call_dict, sandbox_dict
 from playground.classroom.models import Enrollment
 from playground.classroom.services import sandbox_clock
+from playground.errors import LimitReached, NotAllowed
+from playground.gateway.encoding import jsonable, params_from_json
 from playground.gateway.errors import AwsError, NotEmulated
 from playground.gateway.handler import invoke
 from playground.gateway.models import ApiCall
@@ -39,7 +38,17 @@ from playground.gateway.registry import provider_for
 from playground.gateway.specs import EMULATED_SERVICES, service_model
 from playground.graph import resource_detail, sandbox_graph
 from playground.live.models import LiveEvent
-from playground.sandboxes.keys import NoSuchKey, key_create, key_delete, key_rotate, key_set_active, long_term_keys
+from playground.sandboxes.access import Role, visible_sandboxes
+from playground.sandboxes.keys import (
+    NoSuchKey,
+    credential_dict,
+    key_create,
+    key_delete,
+    key_rotate,
+    key_set_active,
+    long_term_keys,
+    new_credential_dict,
+)
 from playground.sandboxes.models import Clock
 from playground.sandboxes.services import sandbox_create, sandbox_reset
 

@@ -16,11 +16,9 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from playground.api.presenters import new_credential_dict, students
-from playground.classroom.access import is_instructor
-from playground.classroom.exceptions import PlaygroundError
 from playground.classroom.forms import ClassroomForm, ClockForm, ImportForm, JoinForm, SignupForm
 from playground.classroom.models import Classroom, Enrollment
+from playground.classroom.presenters import students
 from playground.classroom.services import (
     class_clock,
     classroom_create,
@@ -32,7 +30,10 @@ from playground.classroom.services import (
     student_signup,
     students_import,
 )
+from playground.errors import PlaygroundError
 from playground.labs.bundles import all_labs
+from playground.sandboxes.access import is_instructor
+from playground.sandboxes.keys import new_credential_dict
 from playground.sandboxes.models import AccessKey, Clock
 from playground.sandboxes.services import sandbox_reset
 

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class GatewayConfig(AppConfig):
     name = "playground.gateway"
+
+    def ready(self) -> None:
+        from playground.gateway.quotas import connect_resource_quotas
+
+        connect_resource_quotas()

@@ -27,7 +27,6 @@ from botocore.model import OperationModel, OperationNotFoundError, ServiceModel
 from django.conf import settings
 from django.db import OperationalError, transaction
 
-from playground.classroom.quotas import check_request
 from playground.gateway import errors
 from playground.gateway.auth import AuthProblem, Credential, check_time, read_credential, verify_signature
 from playground.gateway.calllog import call_log
@@ -35,6 +34,7 @@ from playground.gateway.errors import AwsError
 from playground.gateway.models import ApiCall
 from playground.gateway.protocols import detect, get_protocol
 from playground.gateway.protocols.base import Protocol
+from playground.gateway.quotas import check_request
 from playground.gateway.redact import redact
 from playground.gateway.registry import provider_for
 from playground.gateway.request import AwsRequest, HttpResponse, RequestContext
@@ -137,7 +137,7 @@ def dispatch(
 ) -> T:
     """Validate the parameters and run the provider method; `finish` turns its output into the
     answer inside the same transaction, so a call that fails at any point changes nothing."""
-    check_request(ctx, params)  # the sandbox's quotas: request rate, stored bytes (classroom/quotas.py)
+    check_request(ctx, params)  # the sandbox's quotas: request rate, stored bytes (gateway/quotas.py)
     provider = provider_for(model.service_name)
     problems = [
         problem

@@ -17,8 +17,8 @@ from typing import Any
 
 import jmespath
 
-from playground.api.encoding import jsonable, params_from_json
-from playground.classroom.exceptions import PlaygroundError
+from playground.errors import PlaygroundError
+from playground.gateway.encoding import jsonable, params_from_json
 from playground.gateway.errors import AwsError
 from playground.gateway.handler import invoke
 from playground.gateway.specs import service_model

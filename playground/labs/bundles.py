@@ -47,7 +47,7 @@ import jmespath
 from botocore.model import OperationNotFoundError
 from django.conf import settings
 
-from playground.classroom.exceptions import PlaygroundError
+from playground.errors import PlaygroundError
 from playground.gateway.registry import provider_for
 from playground.gateway.specs import service_model
 from playground.labs import matching

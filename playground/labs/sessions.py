@@ -16,7 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from playground.classroom.exceptions import PlaygroundError
+from playground.errors import PlaygroundError
 from playground.gateway.calllog import call_log
 from playground.labs import webhooks
 from playground.labs.actions import render, run_actions, setup_principal

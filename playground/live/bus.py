@@ -4,18 +4,14 @@
 from __future__ import annotations
 
 import asyncio
-import atexit
 import datetime as dt
 import logging
-import os
-import queue
-import threading
-import time
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from playground.background import Worker, per_process
 from playground.live.events import EVENT_TYPES, FLOW
 from playground.live.store import Pending, event_writer
 from playground.sandboxes.models import Sandbox
@@ -87,50 +83,30 @@ def publish_flow(
 
 
 def send_now(group: str, event: dict[str, Any]) -> None:
-    """Hand the event to this process's sender thread and return at once.
+    """Hand the event to this process's sender and return at once.
 
-    The request or task that caused the event never waits on Redis; one thread per process sends
-    the events, each sandbox's in the order they were published, over its own event loop.
+    The request or task that caused the event never waits on Redis; one worker thread per process
+    sends the events, each sandbox's in the order they were published, over its own event loop.
     """
     _sender().put((group, event))
 
 
-class _Sender:
-    """Sends events in batches: whatever has been published since the last batch, every sandbox's
-    group at once (concurrently on one event loop), each group's events in the order published and
-    several to a message."""
-
-    BATCH = 500
+class _SendBatch:
+    """Sends a batch of events: every sandbox's group at once (concurrently on the worker thread's
+    own event loop), each group's events in the order published and several to a message."""
 
     def __init__(self) -> None:
-        self.queue: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()
-        self.pid = os.getpid()
-        self.thread = threading.Thread(target=self._run, name="live-events", daemon=True)
-        self.thread.start()
+        self.loop: asyncio.AbstractEventLoop | None = None
 
-    def put(self, item: tuple[str, dict[str, Any]]) -> None:
-        self.queue.put(item)
-
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
+    def __call__(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
+        if self.loop is None:
+            self.loop = asyncio.new_event_loop()
         layer = get_channel_layer()
-        while True:
-            by_group: dict[str, list[dict[str, Any]]] = {}
-            group, event = self.queue.get()
+        by_group: dict[str, list[dict[str, Any]]] = {}
+        for group, event in batch:
             by_group.setdefault(group, []).append(event)
-            for _ in range(self.BATCH - 1):
-                try:
-                    group, event = self.queue.get_nowait()
-                except queue.Empty:
-                    break
-                by_group.setdefault(group, []).append(event)
-            if layer is not None:
-                loop.run_until_complete(_send_batch(layer, by_group))
-
-    def drain(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.queue.empty() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        if layer is not None:
+            self.loop.run_until_complete(_send_batch(layer, by_group))
 
 
 async def _send_batch(layer: Any, by_group: dict[str, list[dict[str, Any]]]) -> None:
@@ -149,17 +125,4 @@ async def _send_in_order(layer: Any, group: str, events: list[dict[str, Any]]) -
             LOG.exception("could not publish %d events to %s", len(chunk), group)
 
 
-_current: _Sender | None = None
-_current_lock = threading.Lock()
-
-
-def _sender() -> _Sender:
-    global _current
-    sender = _current
-    if sender is None or sender.pid != os.getpid():  # none yet, or inherited through a fork
-        with _current_lock:
-            if _current is None or _current.pid != os.getpid():
-                _current = _Sender()
-                atexit.register(_current.drain, 2.0)
-            sender = _current
-    return sender
+_sender = per_process(lambda: Worker("live-events", _SendBatch(), max_batch=500))

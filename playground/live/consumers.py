@@ -8,7 +8,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from playground.classroom.access import Role, sandbox_for
+from playground.sandboxes.access import Role, sandbox_for
 from playground.sandboxes.models import Sandbox
 
 

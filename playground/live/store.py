@@ -1,6 +1,7 @@
 """Numbering and keeping live events, off the request path.
 
-publish() hands each committed event to this process's writer thread. The writer takes whatever
+publish() hands each committed event to this process's writer (a background worker: playground/
+background.py). The writer takes whatever
 has gathered, and in one short transaction reserves a block of sequence numbers per sandbox
 (`EventSequence`, an upsert that returns the new last number), inserts the events, and only then
 sends them to the WebSocket groups with their `seq`, so a client that sees an event can also
@@ -19,17 +20,14 @@ not stored, like the call records (gateway/calllog.py); the state they describe 
 
 from __future__ import annotations
 
-import atexit
 import logging
-import os
-import queue
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
+
+from playground.background import Worker, per_process
 
 LOG = logging.getLogger(__name__)
 
@@ -83,77 +81,28 @@ def store_events(batch: list[Pending]) -> None:
         LiveEvent.objects.bulk_create(rows)
 
 
-class EventWriter:
-    def __init__(self) -> None:
-        self.queue: queue.SimpleQueue[Pending] = queue.SimpleQueue()
-        self.pid = os.getpid()
-        self.idle = threading.Event()
-        self.idle.set()
-        self.thread = threading.Thread(target=self._run, name="live-event-store", daemon=True)
-        self.thread.start()
+def write_events(batch: list[Pending]) -> None:
+    """Store and number a batch of committed events, then send them with their numbers."""
+    from playground.live.bus import send_now
 
-    def put(self, pending: Pending) -> None:
-        self.idle.clear()
-        self.queue.put(pending)
-
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until every event handed over so far is stored and sent."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.queue.empty() and self.idle.wait(timeout=0.01):
-                return True
-        return False
-
-    def _run(self) -> None:
-        while True:
-            batch = [self.queue.get()]
-            self.idle.clear()
-            # No waiting window: whatever gathered while the last batch was written goes together.
-            while len(batch) < 1000:
-                try:
-                    batch.append(self.queue.get_nowait())
-                except queue.Empty:
-                    break
+    try:
+        close_old_connections()
+        store_events(batch)
+    except DatabaseError:
+        # A sandbox deleted meanwhile must not cost the others their numbers.
+        for sandbox_id in {pending.sandbox_id for pending in batch}:
             try:
-                self._write(batch)
-            except Exception:  # never let the thread die: later events would go nowhere
-                LOG.exception("could not publish %d live events", len(batch))
-            if self.queue.empty():
-                self.idle.set()
-
-    def _write(self, batch: list[Pending]) -> None:
-        from playground.live.bus import send_now
-
-        try:
-            close_old_connections()
-            store_events(batch)
-        except DatabaseError:
-            # A sandbox deleted meanwhile must not cost the others their numbers.
-            for sandbox_id in {pending.sandbox_id for pending in batch}:
-                try:
-                    store_events([pending for pending in batch if pending.sandbox_id == sandbox_id])
-                except DatabaseError as problem:
-                    LOG.warning("did not store the live events of sandbox %s (deleted?): %s", sandbox_id, problem)
-        except Exception:
-            # Whatever went wrong (no database at all in some processes), the events still go out,
-            # unnumbered, and this thread lives on for the next ones.
-            LOG.warning("could not store %d live events", len(batch), exc_info=True)
-        for pending in batch:
-            send_now(pending.group, pending.event)
+                store_events([pending for pending in batch if pending.sandbox_id == sandbox_id])
+            except DatabaseError as problem:
+                LOG.warning("did not store the live events of sandbox %s (deleted?): %s", sandbox_id, problem)
+    except Exception:
+        # Whatever went wrong (no database at all in some processes), the events still go out,
+        # unnumbered, and the worker lives on for the next ones.
+        LOG.warning("could not store %d live events", len(batch), exc_info=True)
+    for pending in batch:
+        send_now(pending.group, pending.event)
 
 
-_current: EventWriter | None = None
-_lock = threading.Lock()
-
-
-def event_writer() -> EventWriter:
-    """This process's writer (a new one after a fork: threads do not survive it)."""
-    global _current
-    writer = _current
-    if writer is None or writer.pid != os.getpid():
-        with _lock:
-            if _current is None or _current.pid != os.getpid():
-                _current = EventWriter()
-                atexit.register(_current.flush, 2.0)
-            writer = _current
-    return writer
+# No waiting window: whatever gathered while the last batch was written goes together.
+event_writer = per_process(lambda: Worker("live-event-store", write_events, max_batch=1000))
+"""This process's event writer (playground/background.py)."""

@@ -21,46 +21,26 @@ writers skip the publish (logged once): slower, never wrong.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import logging
-import os
-import queue
-import threading
 import time
 from types import TracebackType
 from typing import Any
 
 import redis
-from django.conf import settings
 from django.db import transaction
+
+from playground import redisconn
+from playground.background import Worker, per_process
 
 LOG = logging.getLogger(__name__)
 
 POLL_FALLBACK = 0.25  # seconds between re-checks when Redis is unavailable
-_lock = threading.Lock()
-_client: redis.Redis | None = None
 _warned = False
 
 
-def _redis() -> redis.Redis:
-    global _client
-    if _client is None:
-        with _lock:
-            if _client is None:
-                _client = redis.Redis.from_url(
-                    settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
-                )
-    return _client
-
-
-def _prefix() -> str:
-    layers: dict[str, Any] = getattr(settings, "CHANNEL_LAYERS", {})
-    return str(layers.get("default", {}).get("CONFIG", {}).get("prefix", "asgi"))
-
-
 def channel_key(channel: str) -> str:
-    return f"{_prefix()}:wake:{channel}"
+    return redisconn.key("wake", channel)
 
 
 def _warn_once(problem: Exception) -> None:
@@ -75,7 +55,7 @@ def publish_now(*channels: str) -> None:
     if not channels:
         return
     try:
-        client = _redis()
+        client = redisconn.client()
         if len(channels) == 1:
             client.publish(channel_key(channels[0]), b"1")
             return
@@ -87,53 +67,21 @@ def publish_now(*channels: str) -> None:
         _warn_once(problem)
 
 
-class _Publisher:
-    """One thread per process publishes wake-ups, so a request never waits on Redis for them.
-    Under load it gathers whatever channels are pending and publishes each once."""
-
-    def __init__(self) -> None:
-        self.queue: queue.SimpleQueue[str] = queue.SimpleQueue()
-        self.pid = os.getpid()
-        self.thread = threading.Thread(target=self._run, name="wake-ups", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            pending = {self.queue.get()}
-            while True:
-                try:
-                    pending.add(self.queue.get_nowait())
-                except queue.Empty:
-                    break
-            publish_now(*sorted(pending))
-
-    def drain(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.queue.empty() and time.monotonic() < deadline:
-            time.sleep(0.01)
+def _publish_batch(channels: list[str]) -> None:
+    """Publish each pending channel once, however often it was notified meanwhile."""
+    publish_now(*sorted(set(channels)))
 
 
-_publisher: _Publisher | None = None
-
-
-def _current_publisher() -> _Publisher:
-    global _publisher
-    publisher = _publisher
-    if publisher is None or publisher.pid != os.getpid():  # none yet, or inherited through a fork
-        with _lock:
-            if _publisher is None or _publisher.pid != os.getpid():
-                _publisher = _Publisher()
-                atexit.register(_publisher.drain, 2.0)
-            publisher = _publisher
-    return publisher
+# One worker thread per process publishes wake-ups, so a request never waits on Redis for them.
+_publisher = per_process(lambda: Worker("wake-ups", _publish_batch, max_batch=10_000))
 
 
 def notify_now(*channels: str) -> None:
     """Wake whoever waits on these channels, now (use `notify` inside a transaction). Returns at
     once: the publish happens on this process's wake-up thread."""
-    publisher = _current_publisher()
+    publisher = _publisher()
     for channel in channels:
-        publisher.queue.put(channel)
+        publisher.put(channel)
 
 
 def notify(*channels: str) -> None:
@@ -151,7 +99,7 @@ class Waiter:
 
     def __enter__(self) -> Waiter:
         try:
-            pubsub = _redis().pubsub(ignore_subscribe_messages=False)
+            pubsub = redisconn.client().pubsub(ignore_subscribe_messages=False)
             pubsub.subscribe(*(channel_key(channel) for channel in self.channels))
             # Wait for the confirmations: only then is a publish made after our first look certain
             # to reach us.

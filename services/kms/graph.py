@@ -1,9 +1,9 @@
 """What KMS puts on the diagram: one node per key, one node per alias with an edge to its key.
 
-    nodes(sandbox=...) -> [{"id": key ARN, "service": "kms", "type": "key", "label": ...,
-                            "state": KeyState, "attributes": {...}}, ...
-                           {"id": alias ARN, "service": "kms", "type": "alias", "label": "alias/..."}]
-    edges(sandbox=...) -> [{"source": alias ARN, "target": key ARN, "kind": "alias"}]
+    nodes   {"id": key ARN, "service": "kms", "type": "key", "label": ..., "state": KeyState,
+             "attributes": {...}}, and {"id": alias ARN, "type": "alias", "label": "alias/..."}
+    edges   {"source": alias ARN, "target": key ARN, "type": "alias"}
+    describe(arn) of a key: its attributes, aliases and tags; of an alias: the key it names
 
 A key's label is its first alias (the key id when it has none). Services that encrypt with a key
 (an SQS queue with KmsMasterKeyId) draw their own edge to the key's ARN; the `flow` events of
@@ -12,6 +12,7 @@ every cryptographic call (events.py) animate along it.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from playground.sandboxes.models import Sandbox
@@ -19,7 +20,34 @@ from services.kms.events import key_attributes
 from services.kms.models import Alias, Key
 
 
-def nodes(*, sandbox: Sandbox, region: str | None = None) -> list[dict[str, Any]]:
+def graph(*, sandbox: Sandbox, now: dt.datetime, region: str | None) -> dict[str, list[dict[str, Any]]]:
+    return {"nodes": _nodes(sandbox=sandbox, region=region), "edges": _edges(sandbox=sandbox, region=region)}
+
+
+def describe(*, sandbox: Sandbox, arn: str, now: dt.datetime) -> dict[str, Any] | None:
+    region = arn.split(":")[3]
+    resource = arn.split(":", 5)[5]
+    if resource.startswith("key/"):
+        key = (
+            Key.objects.select_related("current_material")
+            .filter(sandbox=sandbox, region=region, key_id=resource[4:])
+            .first()
+        )
+        if key is None:
+            return None
+        key.sandbox = sandbox
+        aliases = list(Alias.objects.filter(sandbox=sandbox, key=key).values_list("name", flat=True))
+        return {"attributes": key_attributes(key), "aliases": aliases, "tags": key.tags}
+    if resource.startswith("alias/"):
+        alias = Alias.objects.select_related("key").filter(sandbox=sandbox, region=region, name=resource).first()
+        if alias is None:
+            return None
+        alias.key.sandbox = sandbox
+        return {"attributes": {"TargetKeyId": alias.key.key_id, "TargetKeyArn": alias.key.arn}}
+    return None
+
+
+def _nodes(*, sandbox: Sandbox, region: str | None) -> list[dict[str, Any]]:
     key_rows = Key.objects.select_related("current_material").filter(sandbox=sandbox)
     alias_rows = Alias.objects.select_related("key").filter(sandbox=sandbox)
     if region:
@@ -49,7 +77,7 @@ def nodes(*, sandbox: Sandbox, region: str | None = None) -> list[dict[str, Any]
     return result
 
 
-def edges(*, sandbox: Sandbox, region: str | None = None) -> list[dict[str, Any]]:
+def _edges(*, sandbox: Sandbox, region: str | None) -> list[dict[str, Any]]:
     rows = Alias.objects.select_related("key").filter(sandbox=sandbox)
     if region:
         rows = rows.filter(region=region)
@@ -57,7 +85,7 @@ def edges(*, sandbox: Sandbox, region: str | None = None) -> list[dict[str, Any]
     for alias in rows:
         alias.sandbox = sandbox
         alias.key.sandbox = sandbox
-        result.append({"source": alias.arn, "target": alias.key.arn, "kind": "alias"})
+        result.append({"source": alias.arn, "target": alias.key.arn, "type": "alias"})
     return result
 
 

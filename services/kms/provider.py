@@ -32,7 +32,9 @@ LIMITATIONS
   never returned. A key whose automatic rotation fell due while it was disabled rotates on the
   first tick after it is enabled again.
 - The `Recipient` parameter (Nitro Enclaves attestation) and CustomKeyStoreId of GenerateRandom
-  are ignored. There are no request quotas (no ThrottlingException) and no key quota.
+  are ignored. AWS's request quotas per operation are not simulated; a classroom's per-sandbox
+  quotas (playground/gateway/quotas.py) refuse calls over the request rate with
+  ThrottlingException and keys or aliases past the quota with LimitExceededException.
 - Some messages of errors whose AWS wording is not documented (usage and algorithm mismatches,
   reserved alias names, malformed policies) are Playground's own; codes and HTTP statuses are AWS's.
 """

@@ -13,10 +13,10 @@ value is an array of conditions, any of which may match (OR); every key must mat
 
 and "$or": [{...}, {...}] (two or more sub-policies) at any level: one of them must match too.
 
-Limits (FIDELITY.md): at most 5 keys (scope MessageAttributes: every key of each combination;
-MessageBody: the top-level keys), at most 150 combinations of values (the product of the sizes of
-the arrays, summed over the alternatives "$or" makes), at most 256 KB, and numbers between -1e9
-and 1e9 compared to five decimal places.
+Limits (AWS's, as the SNS Developer Guide's message-filtering pages give them): at most 5 keys
+(scope MessageAttributes: every key of each combination; MessageBody: the top-level keys), at most
+150 combinations of values (the product of the sizes of the arrays, summed over the alternatives
+"$or" makes), at most 256 KB, and numbers between -1e9 and 1e9 compared to five decimal places.
 
 Values: a String attribute is one string; a Number attribute one number; a String.Array attribute
 the elements of its JSON array (strings, numbers, true, false, null); Binary attributes are never

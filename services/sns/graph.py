@@ -29,7 +29,7 @@ from services.sns.topics import topic_attributes
 RESOURCE_PROTOCOLS = ("sqs", "lambda", "firehose")
 
 
-def graph(sandbox: Sandbox, *, now: dt.datetime, region: str | None = None) -> dict[str, list[dict[str, Any]]]:
+def graph(*, sandbox: Sandbox, now: dt.datetime, region: str | None) -> dict[str, list[dict[str, Any]]]:
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
     topic_rows = Topic.objects.filter(sandbox=sandbox).order_by("region", "name")

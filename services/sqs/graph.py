@@ -1,6 +1,7 @@
 """The SQS part of a sandbox's diagram: one node per queue, one edge per dead-letter queue link,
 and an "encryption" edge from a KMS key to each queue whose KmsMasterKeyId names a key of the
-sandbox."""
+sandbox. describe(arn) gives a queue's attributes, tags and its 100 oldest messages' metadata
+(never a body), which the lab checks read."""
 
 from __future__ import annotations
 
@@ -9,16 +10,17 @@ from typing import Any
 
 from playground.sandboxes.models import Sandbox
 from services.kms.graph import resolve_key_arn
-from services.sqs.models import Queue
-from services.sqs.queues import queue_counts
+from services.sqs.models import Message, Queue
+from services.sqs.queues import queue_attributes_all, queue_by_arn, queue_counts
 
 
-def graph(sandbox: Sandbox, *, now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
+def graph(*, sandbox: Sandbox, now: dt.datetime, region: str | None) -> dict[str, list[dict[str, Any]]]:
     """{"nodes": [...], "edges": [...]}: nodes keyed by queue ARN, edges from a source queue to its
     dead-letter queue (labelled with maxReceiveCount)."""
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
-    queues = list(Queue.objects.filter(sandbox=sandbox).order_by("region", "name"))
+    rows = Queue.objects.filter(sandbox=sandbox).order_by("region", "name")
+    queues = list(rows.filter(region=region) if region else rows)
     known = {queue.arn for queue in queues}
     for queue in queues:
         counts = queue_counts(queue, now=now)
@@ -56,3 +58,25 @@ def graph(sandbox: Sandbox, *, now: dt.datetime) -> dict[str, list[dict[str, Any
                 {"id": f"{key_arn}->{queue.arn}", "source": key_arn, "target": queue.arn, "type": "encryption"}
             )
     return {"nodes": nodes, "edges": edges}
+
+
+def describe(*, sandbox: Sandbox, arn: str, now: dt.datetime) -> dict[str, Any] | None:
+    queue = queue_by_arn(sandbox=sandbox, arn=arn)
+    if queue is None:
+        return None
+    rows = Message.objects.filter(queue=queue, expires_at__gt=now).order_by("sent_at", "id")[:100]
+    messages = [
+        {
+            "message_id": message.message_id,
+            "state": "visible"
+            if message.visible_at <= now
+            else ("in_flight" if message.receive_count > 0 else "delayed"),
+            "receive_count": message.receive_count,
+            "size": message.size,
+            "sent_at": message.sent_at.isoformat(),
+            "group_id": message.group_id,
+            "dead_letter_source_arn": message.dead_letter_source_arn,
+        }
+        for message in rows
+    ]
+    return {"attributes": queue_attributes_all(queue, now=now), "tags": dict(queue.tags), "messages": messages}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -282,15 +281,6 @@ class Sent:
         if self.sequence_number:
             output["SequenceNumber"] = self.sequence_number
         return output
-
-
-def sender_id_for(principal_arn: str) -> str:
-    """SenderId as AWS reports it: the IAM user's unique id, or the role's id and session name."""
-    digest = "".join(c for c in hashlib.sha256(principal_arn.encode()).hexdigest().upper() if c.isalnum())
-    if ":assumed-role/" in principal_arn:
-        session = principal_arn.rsplit("/", 1)[-1]
-        return f"AROA{digest[:17]}:{session}"
-    return f"AIDA{digest[:17]}"
 
 
 def messages_send(queue: Queue, checked: list[Checked], *, sender_id: str, now: dt.datetime) -> list[Sent]:

@@ -33,7 +33,9 @@ LIMITATIONS (deliberate differences from AWS):
   source queue's data key (AWS re-encrypts under the target's). SqsManagedSseEnabled bodies are
   stored as sent.
 - Deletion, purge and attribute changes take effect at once (AWS: up to 60 s, retention 15 min).
-- Rate limits (FIFO 300 TPS, RequestThrottled) are not enforced. The in-flight limit (120,000) is.
+- AWS's own rate limits (FIFO queues' 300 transactions a second) are not simulated; the in-flight
+  limit (120,000) is. A classroom's per-sandbox quotas (playground/gateway/quotas.py) refuse calls
+  over the request rate with RequestThrottled and queues past the queue quota with OverLimit.
 - StartMessageMoveTask without MaxNumberOfMessagesPerSecond moves 500 messages per sandbox second
   (AWS: "optimised" for the backlog). Cancelling goes straight to CANCELLED (AWS passes CANCELLING).
 - Error messages follow AWS's wording where it is documented or well known; others are worded
@@ -55,6 +57,7 @@ from playground.gateway.registry import Provider, own_transactions, register
 from playground.gateway.request import RequestContext
 from playground.gateway.validation import Problem
 from playground.sandboxes.models import Clock
+from playground.sandboxes.principals import principal_id
 from services.sqs import queues, redrive, tasks, visibility  # noqa: F401  (tasks registers the tick's work)
 from services.sqs.addressing import queue_url
 from services.sqs.batches import MAX_BATCH_BYTES, EntryFailure, batch_output, check_entries, each_entry
@@ -73,7 +76,6 @@ from services.sqs.messages import (
     message_send,
     messages_send,
     payload_size,
-    sender_id_for,
 )
 from services.sqs.models import Queue
 from services.sqs.receiving import check_receive
@@ -240,7 +242,7 @@ class SqsProvider(Provider):
 
     def send_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         queue = self._queue(ctx, params)
-        sent = message_send(queue, _outgoing(params), sender_id=sender_id_for(ctx.principal_arn), now=ctx.now)
+        sent = message_send(queue, _outgoing(params), sender_id=principal_id(ctx.principal_arn), now=ctx.now)
         return sent.as_output()
 
     def send_message_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -253,7 +255,7 @@ class SqsProvider(Provider):
             )
         checked, failed = each_entry(entries, lambda entry: check_message(queue, _outgoing(entry)))
         sent = messages_send(
-            queue, [item for _, item in checked], sender_id=sender_id_for(ctx.principal_arn), now=ctx.now
+            queue, [item for _, item in checked], sender_id=principal_id(ctx.principal_arn), now=ctx.now
         )
         successful = [
             {"Id": entry_id, **result.as_output()} for (entry_id, _), result in zip(checked, sent, strict=True)

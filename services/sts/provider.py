@@ -10,21 +10,16 @@ LIMITATIONS
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from typing import Any
 
 from playground.gateway.registry import Provider, register
 from playground.gateway.request import RequestContext
 from playground.sandboxes.models import AccessKey
+from playground.sandboxes.principals import principal_id, role_id
 from services.sts.exceptions import AccessDenied, ValidationError
 
 ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
-
-
-def _unique_id(prefix: str, seed: str) -> str:
-    digest = hashlib.sha256(seed.encode()).hexdigest().upper()
-    return prefix + "".join(c for c in digest if c.isalnum())[:17]
 
 
 def _credentials(key: AccessKey, secret: str) -> dict[str, Any]:
@@ -53,12 +48,7 @@ class StsProvider(Provider):
 
     def get_caller_identity(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         arn = ctx.principal_arn
-        if ":assumed-role/" in arn:
-            role, session = arn.split(":assumed-role/", 1)[1].split("/", 1)
-            user_id = f"{_unique_id('AROA', ctx.account_id + role)}:{session}"
-        else:
-            user_id = _unique_id("AIDA", arn)
-        return {"UserId": user_id, "Account": ctx.account_id, "Arn": arn}
+        return {"UserId": principal_id(arn), "Account": ctx.account_id, "Arn": arn}
 
     def assume_role(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         match = ROLE_ARN.match(params["RoleArn"])
@@ -75,6 +65,7 @@ class StsProvider(Provider):
         arn = f"arn:aws:sts::{ctx.account_id}:assumed-role/{role}/{session}"
         key, secret = AccessKey.issue(
             sandbox=ctx.sandbox,
+            now=ctx.now,
             temporary=True,
             principal_arn=arn,
             expires_at=(ctx.now + dt.timedelta(seconds=seconds)).replace(microsecond=0),
@@ -82,7 +73,7 @@ class StsProvider(Provider):
         return {
             "Credentials": _credentials(key, secret),
             "AssumedRoleUser": {
-                "AssumedRoleId": f"{_unique_id('AROA', ctx.account_id + role)}:{session}",
+                "AssumedRoleId": f"{role_id(ctx.account_id, role)}:{session}",
                 "Arn": arn,
             },
             "PackedPolicySize": 0,
@@ -92,6 +83,7 @@ class StsProvider(Provider):
         seconds = _duration(params, default=43200, low=900, high=129600)
         key, secret = AccessKey.issue(
             sandbox=ctx.sandbox,
+            now=ctx.now,
             temporary=True,
             principal_arn=ctx.principal_arn,
             expires_at=(ctx.now + dt.timedelta(seconds=seconds)).replace(microsecond=0),

@@ -155,6 +155,16 @@ def test_clock_pause_resume_speed_and_advance(api: Api, box: dict[str, Any]) -> 
     assert api.post(f"{base}advance/", {"seconds": -5}).status_code == 400
 
 
+def test_a_key_is_dated_on_the_sandbox_clock(api: Api, box: dict[str, Any]) -> None:
+    clock = api.ok("POST", f"/sandboxes/{box['id']}/clock/pause/")
+    advanced = api.ok("POST", f"/sandboxes/{box['id']}/clock/advance/", {"seconds": 30 * 86400})
+    made = api.ok("POST", f"/sandboxes/{box['id']}/credentials/", status=201)
+    assert made["created_at"] == advanced["now"]
+    assert dt.datetime.fromisoformat(made["created_at"]) - dt.datetime.fromisoformat(clock["now"]) == dt.timedelta(
+        days=30
+    )
+
+
 def test_the_aws_door_runs_operations_with_json_in_and_out(api: Api, box: dict[str, Any]) -> None:
     aws = f"/sandboxes/{box['id']}/aws"
     url = api.ok("POST", f"{aws}/sqs/CreateQueue/", {"QueueName": "jobs"})["QueueUrl"]

@@ -146,6 +146,27 @@ def test_assumed_role_credentials_expire_on_the_sandbox_clock(
     assert caught.value.response["Error"]["Code"] == "ExpiredToken"
 
 
+def test_an_expired_temporary_key_is_deleted_a_day_later(
+    aws: Any, strict_server: Server, sandbox: SandboxInfo, db_access: None
+) -> None:
+    from playground.sandboxes.models import AccessKey, Sandbox
+    from playground.sandboxes.services import clock_advance
+
+    sts = aws("sts", server=strict_server)
+    expiring = sts.get_session_token(DurationSeconds=900)["Credentials"]
+    lasting = sts.get_session_token(DurationSeconds=129600)["Credentials"]
+    key = AccessKey.objects.get(access_key_id=expiring["AccessKeyId"])
+    assert key.expires_at is not None
+    assert abs(key.expires_at - key.created_at - dt.timedelta(seconds=900)) < dt.timedelta(seconds=1)
+    box = Sandbox.objects.get(pk=sandbox.id)
+    clock_advance(sandbox=box, seconds=900 + 86400 - 60)
+    assert AccessKey.objects.filter(access_key_id=expiring["AccessKeyId"]).exists()  # still answers ExpiredToken
+    clock_advance(sandbox=box, seconds=61)
+    assert not AccessKey.objects.filter(access_key_id=expiring["AccessKeyId"]).exists()
+    assert AccessKey.objects.filter(access_key_id=lasting["AccessKeyId"]).exists()
+    assert AccessKey.objects.filter(access_key_id=sandbox.access_key_id).exists()  # long-term keys never expire
+
+
 def test_assuming_a_role_of_another_account_is_denied(aws: Any) -> None:
     with pytest.raises(ClientError) as caught:
         aws("sts").assume_role(RoleArn="arn:aws:iam::999999999999:role/Other", RoleSessionName="xy")

@@ -136,11 +136,15 @@ def test_graph_nodes_and_alias_edges(box: Any) -> None:
     alias = aliases.create_alias(
         sandbox=box, region="us-east-1", alias_name="alias/drawn", target_key_id=key.key_id, caller="", now=now
     )
-    nodes = graph.nodes(sandbox=box)
+    drawn = graph.graph(sandbox=box, now=now, region=None)
+    nodes = drawn["nodes"]
     assert [(node["type"], node["label"]) for node in nodes] == [("key", "alias/drawn"), ("alias", "alias/drawn")]
     assert nodes[0]["id"] == key.arn
     assert nodes[0]["state"] == "Enabled"
-    assert graph.edges(sandbox=box) == [{"source": alias.arn, "target": key.arn, "kind": "alias"}]
+    assert drawn["edges"] == [{"source": alias.arn, "target": key.arn, "type": "alias"}]
+    described = graph.describe(sandbox=box, arn=key.arn, now=now)
+    assert described is not None
+    assert described["aliases"] == ["alias/drawn"]
 
 
 def test_sandbox_reset_removes_every_kms_row(box: Any) -> None:

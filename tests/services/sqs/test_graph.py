@@ -27,7 +27,7 @@ def test_graph_has_a_node_per_queue_and_an_edge_per_dead_letter_queue(
     sqs.receive_message(QueueUrl=url)
     sqs.send_message(QueueUrl=url, MessageBody="three")
     box = Sandbox.objects.select_related("clock").get(pk=sandbox.id)
-    drawn = graph(box, now=box.clock.now())
+    drawn = graph(sandbox=box, now=box.clock.now(), region=None)
     nodes = {node["id"]: node for node in drawn["nodes"]}
     assert set(nodes) == {f"{prefix}:dlq", f"{prefix}:jobs"}
     jobs = nodes[f"{prefix}:jobs"]
@@ -51,7 +51,7 @@ def test_graph_draws_an_encryption_edge_from_the_queues_key(
     make_queue("by-alias", KmsMasterKeyId="alias/queue-key")
     make_queue("plain")
     box = Sandbox.objects.select_related("clock").get(pk=sandbox.id)
-    [edge] = graph(box, now=box.clock.now())["edges"]
+    [edge] = graph(sandbox=box, now=box.clock.now(), region=None)["edges"]
     assert (edge["source"], edge["target"], edge["type"]) == (
         key_arn,
         f"arn:aws:sqs:{sandbox.region}:{sandbox.account_id}:by-alias",

@@ -415,6 +415,19 @@ def test_sender_id_of_an_assumed_role(
     [message] = role_sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["SenderId"])["Messages"]
     assert message["Attributes"]["SenderId"].startswith("AROA")
     assert message["Attributes"]["SenderId"].endswith(":job-7")
+    # The same principal id STS gives the session, and the AssumedRoleId AssumeRole answered: AWS
+    # names one principal one way everywhere.
+    role_sts = aws(
+        "sts",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    assert message["Attributes"]["SenderId"] == role_sts.get_caller_identity()["UserId"]
+    sqs = aws("sqs")
+    sqs.send_message(QueueUrl=url, MessageBody="from the user")
+    received = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["SenderId"])["Messages"]
+    assert [m["Attributes"]["SenderId"] for m in received] == [aws("sts").get_caller_identity()["UserId"]]
 
 
 def test_md5_of_message_attributes_matches_aws(sqs: Any, make_queue: Callable[..., str]) -> None:

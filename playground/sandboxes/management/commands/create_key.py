@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from playground.sandboxes.models import AccessKey, Sandbox
+from playground.sandboxes.models import AccessKey, Clock, Sandbox
 
 
 class Command(BaseCommand):
@@ -17,6 +17,6 @@ class Command(BaseCommand):
         sandbox = Sandbox.objects.filter(account_id=opts["account_id"]).first()
         if sandbox is None:
             raise CommandError(f"no sandbox with account id {opts['account_id']}")
-        key, secret = AccessKey.issue(sandbox=sandbox)
+        key, secret = AccessKey.issue(sandbox=sandbox, now=Clock.current(sandbox.pk).now())
         self.stdout.write(f"aws_access_key_id = {key.access_key_id}")
         self.stdout.write(f"aws_secret_access_key = {secret}")

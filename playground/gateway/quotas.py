@@ -13,6 +13,12 @@
     resources {"sqs.Queue": 100, ...}     rows of a model per sandbox: creating one more is refused
                                           with the service's over-limit error (SQS OverLimit, KMS
                                           LimitExceededException, SNS TopicLimitExceeded ...).
+                                          Unset, a classroom (strict mode) takes the limits each
+                                          service app declares (ServiceApp.quotas).
+
+What counts as a stored payload, which calls store one and which error a model's limit raises,
+each service app declares (ServiceApp.stored_payloads, storing_operations, limit_errors:
+playground/catalog.py); this module names no service.
 
 The gateway calls `check_request` before every operation (signed or console). Resource quotas are
 enforced by a pre_save hook on the listed models, inside the provider's transaction, so an
@@ -41,6 +47,7 @@ from django.db import models
 from django.db.models import Sum
 from django.db.models.signals import pre_save
 
+from playground.catalog import aws_services, service_app, service_apps
 from playground.gateway.errors import AwsError
 from playground.gateway.protocols._errors import modeled_error
 from playground.gateway.request import RequestContext
@@ -58,27 +65,6 @@ PROTOCOL_THROTTLES = {
 DEFAULT_THROTTLE = ("ThrottlingException", 400)
 
 LIMIT_SHAPES = ("OverLimit", "LimitExceededException")
-MODEL_LIMIT_SHAPES = {
-    "sns.Topic": "TopicLimitExceededException",
-    "sns.Subscription": "SubscriptionLimitExceededException",
-}
-
-# Calls that store a payload, and the models holding stored payloads with the field giving each
-# row's size in bytes. Entries for services not emulated yet are skipped.
-STORING_OPERATIONS = frozenset(
-    {
-        ("sqs", "SendMessage"),
-        ("sqs", "SendMessageBatch"),
-        ("sns", "Publish"),
-        ("sns", "PublishBatch"),
-        ("kinesis", "PutRecord"),
-        ("kinesis", "PutRecords"),
-        ("firehose", "PutRecord"),
-        ("firehose", "PutRecordBatch"),
-        ("s3", "PutObject"),
-    }
-)
-STORED_PAYLOADS = {"sqs.Message": "size", "s3.Object": "size", "kinesis.Record": "size"}
 PAYLOAD_MEMBERS = frozenset({"MessageBody", "Message", "Data", "Body"})
 STORED_BYTES_REFRESH_SECONDS = 1.0
 
@@ -86,6 +72,28 @@ STORED_BYTES_REFRESH_SECONDS = 1.0
 def _quotas() -> dict[str, Any]:
     quotas: dict[str, Any] = settings.QUOTAS
     return quotas
+
+
+@cache
+def resource_limits() -> dict[str, int]:
+    """{"app_label.Model": rows per sandbox}: the setting, or in a classroom the apps' own."""
+    configured: dict[str, int] | None = _quotas()["resources"]
+    if configured is not None:
+        return configured
+    if settings.AUTH_MODE != "strict":
+        return {}
+    return {f"{app.label}.{model}": limit for app in service_apps() for model, limit in app.quotas.items()}
+
+
+@cache
+def _stored_payloads() -> dict[str, str]:
+    """{"app_label.Model": size field} of every model holding stored payloads."""
+    return {f"{app.label}.{model}": field for app in service_apps() for model, field in app.stored_payloads.items()}
+
+
+def _stores_payload(service: str, operation: str) -> bool:
+    app = aws_services().get(service)
+    return app is not None and operation in app.storing_operations
 
 
 # --- request rate ---------------------------------------------------------------------------------
@@ -186,11 +194,8 @@ def _payload_bytes(value: Any, name: str = "") -> int:
 def stored_bytes(sandbox_id: int) -> int:
     """What the sandbox stores now, summed over every model holding payloads."""
     total = 0
-    for label, field in STORED_PAYLOADS.items():
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            continue
+    for label, field in _stored_payloads().items():
+        model = apps.get_model(label)
         total += model._default_manager.filter(sandbox_id=sandbox_id).aggregate(total=Sum(field))["total"] or 0
     return int(total)
 
@@ -220,11 +225,12 @@ def _check_stored_bytes(ctx: RequestContext, params: dict[str, Any], limit: int)
 
 @cache
 def _limit_error(service: str, label: str) -> tuple[str, int]:
-    try:
-        model = service_model(service)
-    except Exception:
+    app = service_app(service)
+    if app is None or not app.aws_services:
         return "LimitExceededException", 400
-    for name in (MODEL_LIMIT_SHAPES.get(label, ""), *LIMIT_SHAPES):
+    model = service_model(app.aws_services[0])
+    specific = app.limit_errors.get(label.partition(".")[2], "")
+    for name in (specific, *LIMIT_SHAPES):
         found = modeled_error(model, name) if name else None
         if found is not None:
             return name, found.status or 400
@@ -240,7 +246,7 @@ def check_resource_quota(*, sandbox_id: int, model: type[models.Model], adding: 
     """Refuse (with the service's over-limit error) when the sandbox already has its quota of rows
     of `model`. Services that create rows without Model.save() call this themselves."""
     label = model._meta.label
-    limit = _quotas()["resources"].get(label, 0)
+    limit = resource_limits().get(label, 0)
     if not limit:
         return
     count = model._default_manager.filter(sandbox_id=sandbox_id).count()
@@ -260,13 +266,14 @@ def _before_save(sender: type[models.Model], instance: Any, raw: bool = False, *
 
 
 def connect_resource_quotas() -> list[str]:
-    """Enforce _quotas()["resources"] on every listed model that exists; returns their labels."""
+    """Enforce resource_limits() on every listed model that exists; returns their labels."""
     connected = []
-    for label in _quotas()["resources"]:
+    for label in resource_limits():
         try:
             model = apps.get_model(label)
         except LookupError:
-            continue  # a service not emulated yet
+            LOG.warning("PLAYGROUND_QUOTA_RESOURCES names %s, which no installed app has", label)
+            continue
         pre_save.connect(_before_save, sender=model, dispatch_uid=f"playground-quota-{label}")
         connected.append(label)
     return connected
@@ -283,5 +290,5 @@ def check_request(ctx: RequestContext, params: dict[str, Any]) -> None:
     if rate > 0 and not take_request_token(ctx.sandbox.pk, rate=rate, burst=quotas["request_burst"]):
         raise throttled(ctx.service, ctx.protocol, rate=rate)
     limit = quotas["stored_bytes"]
-    if limit > 0 and (ctx.service, ctx.operation) in STORING_OPERATIONS:
+    if limit > 0 and _stores_payload(ctx.service, ctx.operation):
         _check_stored_bytes(ctx, params, limit)

@@ -1,0 +1,37 @@
+"""The IAM principals a sandbox's calls act as, and the unique ids AWS gives them.
+
+    principal_id("arn:aws:iam::123456789012:user/alice")                      -> "AIDA..."
+    principal_id("arn:aws:sts::123456789012:assumed-role/reader/session-1")   -> "AROA...:session-1"
+
+AWS names a principal by a unique id as well as its ARN: an IAM user's id starts AIDA, a role's
+AROA, and a session of an assumed role is "<role id>:<session name>". That id is what STS
+GetCallerIdentity answers as UserId, what SQS records as a message's SenderId and what CloudTrail
+writes as principalId, so every service takes it from here. The ids are derived from the account
+and the user's or role's name (IAM is not emulated: there is no row to keep a random one in), so
+they are stable across calls and sessions, as AWS's are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+ROLE_SESSION = ":assumed-role/"
+
+
+def _unique_id(prefix: str, seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).hexdigest().upper()
+    return prefix + "".join(c for c in digest if c.isalnum())[:17]
+
+
+def role_id(account_id: str, role_name: str) -> str:
+    """The AROA... unique id of a role."""
+    return _unique_id("AROA", account_id + role_name)
+
+
+def principal_id(principal_arn: str) -> str:
+    """The unique id of the principal an ARN names (with ":<session>" for an assumed role)."""
+    if ROLE_SESSION in principal_arn:
+        account_id = principal_arn.split(":")[4]
+        role, _, session = principal_arn.split(ROLE_SESSION, 1)[1].partition("/")
+        return f"{role_id(account_id, role)}:{session}"
+    return _unique_id("AIDA", principal_arn)
