@@ -60,8 +60,7 @@ def _attempt_http(row: Delivery) -> Outcome:
 
 
 def _deliver_sqs(note: Note) -> Outcome:
-    from services.sqs.messages import Outgoing, check_message, messages_send
-    from services.sqs.queues import queue_by_arn
+    from services.sqs.public import Outgoing, check_message, messages_send, queue_by_arn
 
     queue = queue_by_arn(sandbox=note.sandbox, arn=note.subscription.endpoint)
     if queue is None:

@@ -38,7 +38,7 @@ from services.sns.models import Delivery, Subscription, Topic
 from services.sns.policies import queue_allows_topic
 
 if TYPE_CHECKING:
-    from services.kms.crypto import DataKey
+    from services.kms.public import DataKey
 
 LOG = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ def deliver(note: Note) -> None:
 def _seal(data_key: DataKey | None, body: str, *, message_id: str) -> bytes | None:
     if data_key is None:
         return None
-    from services.kms import sse
+    from services.kms.public import sse
 
     return sse.seal(data_key.plaintext, body.encode("utf-8"), aad=message_id.encode("ascii"))
 
@@ -227,7 +227,7 @@ def _open(row: Delivery, *, now: dt.datetime) -> str:
     still holds that key, through KMS Decrypt otherwise (which fails when the key is unusable)."""
     if row.sealed_body is None or row.data_key is None:
         return row.body
-    from services.kms import sse
+    from services.kms.public import sse
     from services.sns.publishing import DATA_KEY_REUSE
 
     wrapped = bytes(row.data_key)
@@ -318,8 +318,7 @@ def dead_letter(
     if not dlq_arn:
         events.flow(sandbox, events.FAILED, source=topic_arn, target=target, item_id=message_id, now=now, detail=detail)
         return
-    from services.sqs.messages import Outgoing, message_send
-    from services.sqs.queues import queue_by_arn
+    from services.sqs.public import Outgoing, message_send, queue_by_arn
 
     queue = queue_by_arn(sandbox=sandbox, arn=dlq_arn)
     refusal = ""

@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Any
 
 from playground.sandboxes.models import Sandbox
-from services.kms.graph import resolve_key_arn
+from services.kms.public import resolve_key_arn
 from services.sns.delivery import node_of
 from services.sns.models import PlatformApplication, Subscription, Topic
 from services.sns.platforms import application_attributes

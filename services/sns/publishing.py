@@ -39,7 +39,7 @@ from services.sns.messages import check_attributes, check_fifo_id, check_message
 from services.sns.models import DeduplicationRecord, Subscription, Topic
 
 if TYPE_CHECKING:
-    from services.kms.crypto import DataKey
+    from services.kms.public import DataKey
 
 DEDUPLICATION_INTERVAL = dt.timedelta(minutes=5)
 DATA_KEY_REUSE = dt.timedelta(minutes=5)
@@ -74,8 +74,7 @@ def _check_encryption(topic: Topic, *, now: dt.datetime) -> DataKey | None:
     key_id = str(topic.attributes.get("KmsMasterKeyId") or "")
     if not key_id:
         return None
-    from services.kms import sse
-    from services.kms.exceptions import KmsError
+    from services.kms.public import KmsError, sse
 
     context = sse.sns_context(topic.arn)
     try:

@@ -15,8 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from services.kms import sse
-from services.kms.exceptions import KmsError
+from services.kms.public import KmsError, sse
 from services.sqs.exceptions import KMS_ERRORS, KmsInvalidState, SqsError
 from services.sqs.models import Message, Queue
 

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from playground.sandboxes.models import Sandbox
-from services.kms.graph import resolve_key_arn
+from services.kms.public import resolve_key_arn
 from services.sqs.models import Message, Queue
 from services.sqs.queues import queue_attributes_all, queue_by_arn, queue_counts
 
