@@ -27,6 +27,7 @@ from playground.api import serializers as s
 from playground.api.access import sandbox_or_404
 from playground.api.base import ApiView
 from playground.api.presenters import call_dict, sandbox_dict
+from playground.catalog import aws_services
 from playground.classroom.models import Enrollment
 from playground.classroom.services import sandbox_clock
 from playground.errors import LimitReached, NotAllowed
@@ -35,7 +36,7 @@ from playground.gateway.errors import AwsError, NotEmulated
 from playground.gateway.handler import invoke
 from playground.gateway.models import ApiCall
 from playground.gateway.registry import provider_for
-from playground.gateway.specs import EMULATED_SERVICES, service_model
+from playground.gateway.specs import service_model
 from playground.graph import resource_detail, sandbox_graph
 from playground.live.models import LiveEvent
 from playground.sandboxes.access import Role, visible_sandboxes
@@ -325,7 +326,7 @@ class AwsCall(ApiView):
     )
     def post(self, request: Request, sandbox_id: int, service: str, operation: str) -> Response:
         sandbox, _ = sandbox_or_404(request, sandbox_id, owner_only=True)
-        if service not in EMULATED_SERVICES or provider_for(service) is None:
+        if service not in aws_services() or provider_for(service) is None:
             raise NotEmulated(f"Playground does not emulate the AWS service '{service}'.")
         try:
             model = service_model(service).operation_model(operation)
