@@ -1,5 +1,6 @@
 """Write playground/gateway/wire/<api>.json: what the gateway must know about the older wire forms of
-an AWS API (its client generations), taken from the botocore release that last shipped each form.
+an AWS API (its client generations), taken from a botocore release that shipped each form (the one
+a pinned old client bundles, requirements/aws-cli-*.txt).
 
     .venv/bin/python scripts/wire_facts.py            # download the botocore wheels, rewrite the files
     .venv/bin/python scripts/wire_facts.py --check    # exit 1 when a committed file differs
@@ -12,7 +13,7 @@ xmlAttribute, resultWrapper, location). The gateway lays them over the current b
 (playground/gateway/generations.py); the format is described in playground/gateway/wire/README.md.
 
 To add a generation when a future botocore moves an API to another protocol: add an entry to
-GENERATIONS naming the last botocore release with the old form (and the clients that bundle it),
+GENERATIONS naming a botocore release with the old form, the newest one (and the clients that bundle it),
 run this script, and commit the file it writes (docs/client-generations.md).
 """
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -56,6 +57,34 @@ def test_sqs_send_receive_delete_and_a_missing_queue(cli: Cli, client: Generatio
     missing = cli("sqs", "get-queue-url", "--queue-name", unique("nowhere"), check=False)
     assert missing.returncode != 0
     assert "An error occurred (AWS.SimpleQueueService.NonExistentQueue) when calling the GetQueueUrl" in missing.stderr
+
+
+def test_sqs_batches_attributes_and_tags(cli: Cli) -> None:
+    """Lists and maps in each generation's names (the query form flattens them: Attribute.N.Name,
+    SendMessageBatchRequestEntry.N.Id, Tag.N.Key)."""
+    name = unique("batch")
+    url = output(
+        cli("sqs", "create-queue", "--queue-name", name, "--attributes", '{"VisibilityTimeout": "45"}',
+            "--tags", '{"team": "red"}')
+    )["QueueUrl"]  # fmt: skip
+    assert name in output(cli("sqs", "list-queues", "--queue-name-prefix", name))["QueueUrls"][0]
+    assert output(cli("sqs", "list-queue-tags", "--queue-url", url))["Tags"] == {"team": "red"}
+    cli("sqs", "set-queue-attributes", "--queue-url", url, "--attributes", '{"DelaySeconds": "0"}')
+    shown = output(cli("sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "VisibilityTimeout"))
+    assert shown["Attributes"] == {"VisibilityTimeout": "45"}
+
+    entries = '[{"Id": "a", "MessageBody": "one"}, {"Id": "b", "MessageBody": "two", "DelaySeconds": 0}]'
+    sent = output(cli("sqs", "send-message-batch", "--queue-url", url, "--entries", entries))
+    assert sorted(entry["Id"] for entry in sent["Successful"]) == ["a", "b"]
+    received = output(cli("sqs", "receive-message", "--queue-url", url, "--max-number-of-messages", "10"))
+    assert sorted(message["Body"] for message in received["Messages"]) == ["one", "two"]
+    handles = [
+        {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+        for index, message in enumerate(received["Messages"])
+    ]
+    deleted = output(cli("sqs", "delete-message-batch", "--queue-url", url, "--entries", json.dumps(handles)))
+    assert sorted(entry["Id"] for entry in deleted["Successful"]) == ["0", "1"]
+    assert deleted.get("Failed", []) == []
 
 
 def test_sns_topics(cli: Cli) -> None:
