@@ -26,7 +26,6 @@ by AWS.
 from __future__ import annotations
 
 import base64
-import copy
 import datetime as dt
 import json
 import random
@@ -36,7 +35,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import botocore.session
 from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest, HeadersDict
 from botocore.credentials import Credentials
@@ -45,7 +43,7 @@ from botocore.parsers import ResponseParserError, create_parser
 from botocore.serialize import create_serializer
 
 from bench.fuzz_mutations import MUTATIONS, WEIGHTS, WORDS, Draft, decoded_form, finish_body
-from playground.gateway.protocols.query import LEGACY_ERROR_CODES
+from playground.gateway.specs import wire_models
 
 # Errors any AWS service may answer, whatever the operation models: authentication, throttling,
 # malformed requests (the protocol's names for them) and the playground's sandbox quotas.
@@ -106,36 +104,16 @@ class Target:
         return str(self.model.metadata.get("signingName") or self.model.metadata["endpointPrefix"])
 
 
-@cache
-def _session() -> botocore.session.Session:
-    return botocore.session.get_session()
-
-
-@cache
-def _legacy_query_model(service: str) -> ServiceModel:
-    """A json-only model (SQS) in its former query flavour: the same shapes, the query protocol, and
-    the `<Operation>Result` wrapper the query protocol answers in."""
-    data = copy.deepcopy(_session().get_service_data(service))
-    data["metadata"]["protocol"] = "query"
-    data["metadata"]["protocols"] = ["query"]
-    for name, operation in data["operations"].items():
-        if "output" in operation:
-            operation["output"]["resultWrapper"] = f"{name}Result"
-    return ServiceModel(data, service_name=service)
-
-
 def targets(operations: dict[str, list[str]]) -> list[Target]:
-    """Every (service, protocol) the gateway serves, limited to the emulated `operations`; a
-    json-only model that is query-compatible (SQS) is fuzzed in its legacy query form too."""
+    """Every (service, protocol) the gateway serves, limited to the emulated `operations`: each json
+    or query protocol of the service's current model and of its older client generations (SQS's
+    query form), in the model the gateway reads that protocol with (specs.wire_models)."""
     found = []
     for service in sorted(operations):
-        model = _session().get_service_model(service)
-        names = tuple(sorted(name for name in operations[service] if name in model.operation_names))
-        for protocol in model.metadata.get("protocols") or [model.metadata["protocol"]]:
+        for protocol, model in wire_models(service).items():
             if protocol in ("json", "query"):
+                names = tuple(sorted(name for name in operations[service] if name in model.operation_names))
                 found.append(Target(service, protocol, model, names))
-        if "awsQueryCompatible" in model.metadata and "query" not in model.metadata.get("protocols", []):
-            found.append(Target(service, "query", _legacy_query_model(service), names))
     return found
 
 
@@ -472,37 +450,26 @@ def accepted_errors(target: Target, operation: str | None) -> frozenset[str]:
     """Error codes an answer to `operation` may carry: the ones it models (by shape name and by the
     wire code the model gives them) and COMMON_ERRORS."""
     codes = set(COMMON_ERRORS)
-    legacy = LEGACY_ERROR_CODES.get(target.service, {}) if target.protocol == "query" else {}
     # A request naming no operation (or two) may be read as any: any of the service's errors will do.
     for name in [operation] if operation is not None else target.model.operation_names:
         codes |= UNMODELED_ERRORS.get((target.service, name), frozenset())
         for shape in target.model.operation_model(name).error_shapes:
             codes.add(shape.name)
-            codes.add(_wire_codes(target.service).get(shape.name, shape.name))
-            if shape.name in legacy:  # SQS's query form names some errors as its old model did
-                codes.add(legacy[shape.name])
+            # The code it travels as where the model gives one (SNS's InvalidParameterException is
+            # `InvalidParameter`; SQS's QueueDoesNotExist is AWS.SimpleQueueService.NonExistentQueue).
+            codes.add(str(shape.metadata.get("error", {}).get("code") or shape.name))
     return frozenset(codes)
 
 
 @cache
-def _wire_codes(service: str) -> dict[str, str]:
-    """Error shape name -> the code it travels as, where the model gives one (SNS's
-    InvalidParameterException is `InvalidParameter` on the wire). botocore's Shape drops it."""
-    shapes = _session().get_service_data(service)["shapes"]
-    return {name: shape["error"]["code"] for name, shape in shapes.items() if shape.get("error", {}).get("code")}
-
-
-@cache
 def _answered_in(target: Target, protocol: str) -> Target | None:
-    """The same service in the protocol the server chose to answer in (SQS answers a form post to
-    its JSON endpoint in the query protocol, as AWS does); None if the service does not speak it."""
+    """The same service in the protocol the server chose to answer in (SQS answers a form post in
+    its query generation's form, as AWS does); None if the service does not speak it."""
     if protocol == target.protocol:
         return target
-    model = _session().get_service_model(target.service)
-    if protocol in (model.metadata.get("protocols") or [model.metadata["protocol"]]):
-        return Target(target.service, protocol, model, target.operations)
-    if protocol == "query" and "awsQueryCompatible" in model.metadata:
-        return Target(target.service, protocol, _legacy_query_model(target.service), target.operations)
+    models = wire_models(target.service)
+    if protocol in models:
+        return Target(target.service, protocol, models[protocol], target.operations)
     return None
 
 

@@ -10,13 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from botocore.auth import SIGV4_TIMESTAMP, S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
+from botocore.auth import (
+    AUTH_TYPE_MAPS,
+    SIGV4_TIMESTAMP,
+    HmacV1Auth,
+    S3SigV4Auth,
+    S3SigV4QueryAuth,
+    SigV4Auth,
+    SigV4QueryAuth,
+)
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from playground.gateway.request import AwsRequest
+from playground.gateway.specs import service_model, services_for_signing_name
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW = dt.timedelta(minutes=15)
@@ -149,15 +159,28 @@ SIGNATURE_MISMATCH = (
 )
 
 
+@cache
+def signs_with_s3_rules(signing_name: str) -> bool:
+    """Whether the APIs signing with this name follow S3's signing rules: their model's
+    signatureVersion names one of botocore's S3 signers (HMAC v1 or S3 SigV4), which botocore then
+    signs with S3's SigV4 rules too."""
+    for api in services_for_signing_name(signing_name):
+        signer = AUTH_TYPE_MAPS.get(str(service_model(api).metadata.get("signatureVersion", "")))
+        if signer is not None and issubclass(signer, HmacV1Auth | S3SigV4Auth):
+            return True
+    return False
+
+
 def verify_signature(request: AwsRequest, credential: Credential, secret_key: str) -> None:
     """Recompute the signature with botocore's signer and compare; raises AuthProblem on mismatch."""
     creds = Credentials(credential.access_key_id, secret_key, credential.session_token or None)
     # The signer classes botocore presigns and signs with: presigned URLs carry no payload hash
     # (UNSIGNED-PAYLOAD) and S3 paths are not normalized.
+    s3_rules = signs_with_s3_rules(credential.service)
     if credential.presigned:
-        signer_cls: Any = S3SigV4QueryAuth if credential.service == "s3" else SigV4QueryAuth
+        signer_cls: Any = S3SigV4QueryAuth if s3_rules else SigV4QueryAuth
     else:
-        signer_cls = S3SigV4Auth if credential.service == "s3" else SigV4Auth
+        signer_cls = S3SigV4Auth if s3_rules else SigV4Auth
     signer = signer_cls(creds, credential.service, credential.region)
 
     params = [(k, v) for k, v in request.query if not (credential.presigned and k == "X-Amz-Signature")]

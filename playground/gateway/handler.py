@@ -1,7 +1,11 @@
 """The AWS front door: one signed request in, one AWS-shaped response out.
 
-    credential scope -> service model -> protocol -> operation -> identity (sandbox, key)
-        -> parameters (parsed, validated) -> provider method -> output or AwsError -> response
+    credential scope -> API -> protocol and the model of that client generation -> operation
+        -> identity (sandbox, key) -> parameters (parsed, validated) -> provider method
+        -> output or AwsError -> response
+
+An API is answered in every protocol its clients send: those its current botocore model lists and
+those of its older client generations (generations.py, protocols.detect).
 
 Every call is recorded (ApiCall, written in batches by calllog.py) and published as an
 `api.call` live event. No exception escapes
@@ -32,7 +36,7 @@ from playground.gateway.auth import AuthProblem, Credential, check_time, read_cr
 from playground.gateway.calllog import call_log
 from playground.gateway.errors import AwsError
 from playground.gateway.models import ApiCall
-from playground.gateway.protocols import detect, get_protocol
+from playground.gateway.protocols import detect, fallback
 from playground.gateway.protocols.base import Protocol
 from playground.gateway.quotas import check_request
 from playground.gateway.redact import redact
@@ -76,8 +80,7 @@ def handle(request: AwsRequest) -> HttpResponse:
     response: HttpResponse
     try:
         credential = read_credential(request)
-        model = _service_model(credential.service, request)
-        protocol = detect(model, request)
+        model, protocol = detect(_service_model(credential.service, request), request)
         if request.oversized:
             raise errors.RequestEntityTooLarge(
                 f"Request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes this server accepts."
@@ -353,7 +356,7 @@ _AUTH_ERRORS: dict[tuple[str, str], tuple[str, int]] = {
     ("rest-xml", "expired-token"): ("ExpiredToken", 400),
     ("rest-xml", "incomplete"): ("AuthorizationQueryParametersError", 400),
 }
-_FAMILY = {"query": "query", "ec2": "query", "json": "json", "smithy-rpc-v2-cbor": "json"}
+_FAMILY = {"query": "query", "ec2": "query", "json": "json", "json-cbor": "json", "smithy-rpc-v2-cbor": "json"}
 
 
 def _auth_error(problem: AuthProblem, protocol: Protocol | None) -> AwsError:
@@ -366,33 +369,6 @@ def _auth_error(problem: AuthProblem, protocol: Protocol | None) -> AwsError:
     return AwsError(message, code=code, status=status)
 
 
-# For a request naming a service Playground does not know: a service model that speaks the wire
-# protocol the request itself speaks, so that the SDK which sent it can read the error.
-_PROTOCOL_EXEMPLARS = {
-    "json": "kms",
-    "smithy-rpc-v2-cbor": "cloudwatch",
-    "query": "sts",
-    "rest-xml": "s3",
-    "rest-json": "lambda",
-}
-
-
-def _fallback_protocol(request: AwsRequest) -> tuple[ServiceModel, Protocol]:
-    headers = request.headers
-    ctype = request.content_type
-    if headers.get("smithy-protocol") == "rpc-v2-cbor":
-        name = "smithy-rpc-v2-cbor"
-    elif "x-amz-target" in headers or ctype.startswith("application/x-amz-json"):
-        name = "json"
-    elif ctype == "application/x-www-form-urlencoded" or "Action=" in request.query_string:
-        name = "query"
-    elif "x-amz-content-sha256" in headers:
-        name = "rest-xml"
-    else:
-        name = "rest-json"
-    return service_model(_PROTOCOL_EXEMPLARS[name]), get_protocol(name)
-
-
 def _error_response(
     error: AwsError,
     request: AwsRequest,
@@ -402,7 +378,8 @@ def _error_response(
     request_id: str,
 ) -> HttpResponse:
     if model is None or protocol is None:
-        model, protocol = _fallback_protocol(request)
+        # A request naming no API the gateway knows: an error in the protocol it speaks, by itself.
+        model, protocol = fallback(request)
     try:
         return protocol.serialize_error(model, operation, error, request_id=request_id)
     except Exception:

@@ -241,11 +241,12 @@ def test_a_query_map_entry_or_list_item_without_a_value_is_left_out(daphne: Serv
                    {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
     assert_clean(created, 200)
     url = created.text.split("<QueueUrl>")[1].split("</QueueUrl>")[0]
+    entry = "SendMessageBatchRequestEntry"  # SQS's query names (its 2012-11-05 query model)
     body = (
-        f"Action=SendMessageBatch&QueueUrl={quote(url, safe='')}&Entries.1.Id=a&Entries.1.MessageBody=hello"
-        "&Entries.1.MessageAttributes.1.key=bare&Entries.1.MessageSystemAttributes.1.key=also"
-        "&Entries.2.Id=b&Entries.2.MessageBody=x&Entries.2.MessageAttributes.1.key=k"
-        "&Entries.2.MessageAttributes.1.value.DataType=String&Entries.2.MessageAttributes.1.value.StringValue=v"
+        f"Action=SendMessageBatch&QueueUrl={quote(url, safe='')}&{entry}.1.Id=a&{entry}.1.MessageBody=hello"
+        f"&{entry}.1.MessageAttribute.1.Name=bare&{entry}.1.MessageSystemAttribute.1.Name=also"
+        f"&{entry}.2.Id=b&{entry}.2.MessageBody=x&{entry}.2.MessageAttribute.1.Name=k"
+        f"&{entry}.2.MessageAttribute.1.Value.DataType=String&{entry}.2.MessageAttribute.1.Value.StringValue=v"
     ).encode()
     response = send(daphne, sandbox, "sqs", body, {"Content-Type": "application/x-www-form-urlencoded"})
     assert_clean(response, 200)

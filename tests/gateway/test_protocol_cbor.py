@@ -1,5 +1,6 @@
-"""Smithy RPC v2 CBOR against botocore itself: CloudWatch (the first protocol its model lists) and,
-since nothing in the protocol is CloudWatch's own, every operation of the json-protocol services.
+"""Smithy RPC v2 CBOR against botocore itself: every operation of every routed API that speaks json
+(CloudWatch lists rpc-v2-cbor first; nothing in the protocol is any service's own, so the others'
+models test it as well).
 
 botocore 1.44 still prefers json when a model lists both, so the real-client tests load the
 models as CBOR-only (as AWS SDKs that prefer CBOR see them)."""
@@ -70,7 +71,8 @@ def test_botocore_cloudwatch_request_is_detected_as_cbor() -> None:
     operation = cloudwatch.operation_model("ListMetrics")
     request = to_aws_request("smithy-rpc-v2-cbor", operation, {"Namespace": "AWS/SQS"})
     assert request.headers["smithy-protocol"] == "rpc-v2-cbor"
-    assert detect(cloudwatch, request).name == "smithy-rpc-v2-cbor"
+    found, protocol = detect(cloudwatch, request)
+    assert (found, protocol.name) == (cloudwatch, "smithy-rpc-v2-cbor")
     assert PROTOCOL.parse(PROTOCOL.operation(cloudwatch, request), request) == {"Namespace": "AWS/SQS"}
 
 

@@ -1,8 +1,10 @@
-"""The AWS JSON protocol against botocore itself, for every operation of the json-protocol services.
+"""The AWS JSON protocol against botocore itself, for every operation of every routed API that
+speaks json, in its current model or an older client generation's (Athena's JSON 1.1).
 
 Requests are built by botocore's own serializer and must parse back to the parameters; outputs
-and errors are read by botocore's own parser (and, for errors, by a real botocore client) and must
-come back as the provider gave them. The helpers here are shared with test_protocol_cbor.py.
+and errors are read by botocore's own parser (and, for errors, by a real botocore client built from
+the same model) and must come back as the provider gave them. The helpers here are shared with
+test_protocol_cbor.py.
 """
 
 from __future__ import annotations
@@ -15,49 +17,41 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import botocore.loaders
-import botocore.session
+import botocore
 import pytest
 from botocore.awsrequest import AWSResponse, HeadersDict, create_request_object, prepare_request_dict
-from botocore.config import Config
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
 
 from playground.gateway.errors import AwsError, SerializationException, UnknownOperation
 from playground.gateway.protocols._document import DocumentError
-from playground.gateway.protocols._errors import SQS_QUERY_ERRORS, query_error_code
+from playground.gateway.protocols._errors import query_error_code
 from playground.gateway.protocols.base import Protocol
 from playground.gateway.protocols.json import JsonProtocol
 from playground.gateway.request import AwsRequest, HttpResponse
 from playground.gateway.specs import service_model
 from tests.gateway.shapegen import ShapeGen
+from tests.gateway.wire import ENDPOINT, botocore_client, model, speaking
 
-SERVICES = (
-    "sqs",
-    "kms",
-    "kinesis",
-    "firehose",
-    "logs",
-    "events",
-    "cloudtrail",
-    "athena",
-    "emr",
-    "redshift-data",
-    "cloudwatch",
-)
-ENDPOINT = "http://localhost:8000"
+SERVICES = speaking("json")
 MESSAGE = "Something went wrong, as planned."
 
 
 # --- shared helpers -------------------------------------------------------------------------------
 
 
+def json_model(name: str) -> ServiceModel:
+    """The model the gateway reads the API's json requests with (the helpers below test every
+    JSON-family encoding against it)."""
+    return model(name, "json")
+
+
 def operation_cases(services: tuple[str, ...] = SERVICES) -> list[Any]:
     return [
         pytest.param(name, operation, id=f"{name}.{operation}")
         for name in services
-        for operation in service_model(name).operation_names
+        for operation in json_model(name).operation_names
     ]
 
 
@@ -65,7 +59,7 @@ def error_shape_cases(services: tuple[str, ...] = SERVICES) -> list[Any]:
     """Each modeled error of each service once, with the first operation that declares it."""
     cases = []
     for name in services:
-        service = service_model(name)
+        service = json_model(name)
         seen: set[str] = set()
         for operation in service.operation_names:
             for shape in service.operation_model(operation).error_shapes:
@@ -89,36 +83,9 @@ def botocore_parser(protocol: str) -> Any:
     return create_parser(protocol)
 
 
-class _ProtocolLoader(botocore.loaders.Loader):
-    """Loads service models as if `protocol` were the only protocol they list, so the client
-    speaks it (botocore 1.44 prefers json, then rpc-v2-cbor; other AWS SDKs prefer CBOR)."""
-
-    def __init__(self, protocol: str) -> None:
-        super().__init__()
-        self.protocol = protocol
-
-    def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
-        model = super().load_service_model(service_name, type_name, api_version)
-        if type_name != "service-2":
-            return model
-        metadata = {**model["metadata"], "protocol": self.protocol, "protocols": [self.protocol]}
-        return {**model, "metadata": metadata}
-
-
-@cache
 def client(service: str, protocol: str | None = None) -> Any:
-    """A botocore client for the service, speaking `protocol` when given."""
-    session = botocore.session.get_session()
-    if protocol is not None:
-        session.register_component("data_loader", _ProtocolLoader(protocol))
-    return session.create_client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=ENDPOINT,
-        aws_access_key_id="x",
-        aws_secret_access_key="y",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
+    """A botocore client built from the service's json model, speaking `protocol` when given."""
+    return botocore_client(service, "json", protocol)
 
 
 def to_aws_request(protocol: str, operation: OperationModel, params: dict[str, Any]) -> AwsRequest:
@@ -152,28 +119,25 @@ def response_dict(response: HttpResponse) -> dict[str, Any]:
 
 
 def expected_status(service: ServiceModel, shape: Shape) -> int:
-    status = shape.metadata.get("error", {}).get("httpStatusCode")
-    if service.service_name == "sqs" and shape.name in SQS_QUERY_ERRORS:
-        status = SQS_QUERY_ERRORS[shape.name][1]
-    return int(status or 400)
+    return int(shape.metadata.get("error", {}).get("httpStatusCode") or 400)
 
 
 def expected_code(service: ServiceModel, shape: Shape) -> str:
     """Error.Code as botocore reports it for real AWS: the query-era code on awsQueryCompatible
-    services, else the shape name."""
+    services (the model's error code), else the shape name."""
     if "awsQueryCompatible" not in service.metadata:
         return shape.name
-    if service.service_name == "sqs":
-        return SQS_QUERY_ERRORS.get(shape.name, (shape.name, 400))[0]
     return str(shape.error_code)
 
 
-def lookup_code(service: ServiceModel, error: dict[str, Any]) -> str:
-    """The code a botocore client looks its exception class up by: botocore's after-call handler
-    for SQS (which lost its modeled query codes) switches to the shape name in QueryErrorCode."""
-    if service.service_name == "sqs" and error.get("QueryErrorCode"):
-        return str(error["QueryErrorCode"])
-    return str(error["Code"])
+def raised_class(exceptions: Any, error: dict[str, Any]) -> Any:
+    """The exception class a botocore client raises for this parsed error: by its code, else (a
+    client whose model lost the query-era codes, as botocore's SQS model did) by the shape name
+    the JSON answer keeps in QueryErrorCode."""
+    raised = exceptions.from_code(error["Code"])
+    if raised is exceptions.ClientError and error.get("QueryErrorCode"):
+        raised = exceptions.from_code(error["QueryErrorCode"])
+    return raised
 
 
 def sharing_code(service: ServiceModel, shape: Shape) -> set[str]:
@@ -205,7 +169,7 @@ def make_error(service: ServiceModel, shape: Shape) -> tuple[AwsError, dict[str,
 
 
 def check_request_round_trip(protocol: Protocol, service_name: str, operation_name: str) -> None:
-    service = service_model(service_name)
+    service = json_model(service_name)
     operation = service.operation_model(operation_name)
     params = ShapeGen(seed(service_name, operation_name)).value(operation.input_shape)
     request = to_aws_request(protocol.name, operation, params)
@@ -215,7 +179,7 @@ def check_request_round_trip(protocol: Protocol, service_name: str, operation_na
 
 
 def check_output_round_trip(protocol: Protocol, service_name: str, operation_name: str) -> None:
-    operation = service_model(service_name).operation_model(operation_name)
+    operation = json_model(service_name).operation_model(operation_name)
     shape = operation.output_shape
     if shape is not None and shape.event_stream_name:
         pytest.skip("event-stream output: the response is an event stream, not one document")
@@ -230,7 +194,7 @@ def check_output_round_trip(protocol: Protocol, service_name: str, operation_nam
 
 
 def check_operation_errors(protocol: Protocol, service_name: str, operation_name: str) -> None:
-    service = service_model(service_name)
+    service = json_model(service_name)
     operation = service.operation_model(operation_name)
     exceptions = client(service_name).exceptions
     for shape in operation.error_shapes:
@@ -245,7 +209,7 @@ def check_operation_errors(protocol: Protocol, service_name: str, operation_name
         if "awsQueryCompatible" in service.metadata:
             assert found["QueryErrorCode"] == shape.name
             assert found["Type"] == ("Receiver" if error.status >= 500 and not _sender(shape) else "Sender")
-        raised = exceptions.from_code(lookup_code(service, found))
+        raised = raised_class(exceptions, found)
         assert raised.__name__ in sharing_code(service, shape), (shape.name, raised)
         # What botocore's endpoint does next: read the modeled members with the shape of the code.
         by_code = service.shape_for_error_code(found["Code"])
@@ -260,7 +224,7 @@ def _sender(shape: Shape) -> bool:
 def check_client_raises(protocol: Protocol, service_name: str, shape_name: str, operation_name: str) -> None:
     """A real botocore client, its HTTP layer replaced by the gateway's protocol: the request it
     sends parses, and the error it gets back raises the exception class named after the shape."""
-    service = service_model(service_name)
+    service = json_model(service_name)
     operation = service.operation_model(operation_name)
     shape = service.shape_for(shape_name)
     error, modeled = make_error(service, shape)
@@ -285,7 +249,10 @@ def check_client_raises(protocol: Protocol, service_name: str, shape_name: str, 
     assert type(caught.value).__name__ in sharing_code(service, shape)
     assert caught.value.response["Error"]["Code"] == expected_code(service, shape)
     assert caught.value.response["Error"]["Message"] == MESSAGE
-    if type(caught.value).__name__ == shape_name and service.shape_for_error_code(expected_code(service, shape)):
+    # The client reads the modeled members with the shape its own model gives the code, if any.
+    if type(caught.value).__name__ == shape_name and the_client.meta.service_model.shape_for_error_code(
+        expected_code(service, shape)
+    ):
         for key, value in modeled.items():
             assert caught.value.response[key] == value
 
@@ -332,9 +299,9 @@ def json_request(target: str, body: bytes | str, version: str = "1.0") -> AwsReq
 
 
 def parse(service: str, target: str, body: bytes | str) -> dict[str, Any]:
-    model = service_model(service)
-    request = json_request(target, body, model.metadata["jsonVersion"])
-    return PROTOCOL.parse(PROTOCOL.operation(model, request), request)
+    current = service_model(service)
+    request = json_request(target, body, current.metadata["jsonVersion"])
+    return PROTOCOL.parse(PROTOCOL.operation(current, request), request)
 
 
 def test_sqs_queue_does_not_exist_is_query_compatible() -> None:

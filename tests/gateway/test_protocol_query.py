@@ -1,6 +1,8 @@
-"""The query protocol against botocore itself: what botocore's QuerySerializer sends parses back to the
-same parameters, and what the gateway answers botocore's QueryParser reads back to the same output
-and to the modeled exception class. The helpers here are shared by the ec2 and rest-xml tests."""
+"""The query protocol against botocore itself, for every routed API that speaks query in its current
+model or an older client generation's (SQS's 2012-11-05 query form): what botocore's QuerySerializer
+sends parses back to the same parameters, and what the gateway answers botocore's QueryParser reads
+back to the same output and to the modeled exception class. The helpers here are shared by the ec2
+and rest-xml tests."""
 
 from __future__ import annotations
 
@@ -11,20 +13,20 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from botocore.awsrequest import create_request_object, prepare_request_dict
-from botocore.model import OperationModel, Shape
+from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
-from botocore.session import get_session
 
 from playground.gateway import errors
 from playground.gateway.errors import AwsError
 from playground.gateway.protocols.base import Protocol
-from playground.gateway.protocols.query import LEGACY_ERROR_CODES, QueryProtocol, parse_form
+from playground.gateway.protocols.query import QueryProtocol, parse_form
 from playground.gateway.request import AwsRequest, HttpResponse
-from playground.gateway.specs import service_model
+from playground.gateway.specs import service_model as current_model
+from tests.gateway import wire
 from tests.gateway.shapegen import ShapeGen
 
-QUERY_SERVICES = ("sts", "sns", "redshift", "elasticbeanstalk", "sqs", "cloudwatch")
+QUERY_SERVICES = wire.speaking("query")
 PROTOCOL = QueryProtocol()
 # Every member filled; only the required ones (absent members must stay absent); every member with
 # free-form strings that need escaping in a form, a URL or XML; every member, three levels deeper.
@@ -94,11 +96,17 @@ def botocore_parse(protocol: str, response: HttpResponse, shape: Shape | None) -
     return parsed
 
 
+def service_model(service: str) -> ServiceModel:
+    """The model the gateway reads the API's query requests with (the ec2 tests' own API speaks ec2)."""
+    models = wire.wire_models(service)
+    return models["query"] if "query" in models else current_model(service)
+
+
 @cache
 def client(service: str) -> Any:
-    return get_session().create_client(
-        service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
-    )
+    """The client of the API's query-speaking generation (today's, where its model speaks query)."""
+    protocol = "query" if "query" in wire.wire_models(service) else current_model(service).protocol
+    return wire.botocore_client(service, protocol)
 
 
 def operation_ids(services: tuple[str, ...], names: tuple[str, ...] = ()) -> list[Any]:
@@ -177,7 +185,8 @@ def error_status(shape: Shape) -> int:
 
 
 def output_shape_as_sent(operation: OperationModel) -> Shape | None:
-    """The output shape with the result wrapper the gateway writes (SQS's JSON model names none)."""
+    """The output shape with the result wrapper the gateway writes (`<Operation>Result` where the
+    model names none)."""
     shape = operation.output_shape
     if shape is None or "resultWrapper" in shape.serialization:
         return shape
@@ -232,11 +241,7 @@ def test_modeled_error_raises_its_exception_class(service: str, shape_name: str)
     code = parsed["Error"]["Code"]
     assert parsed["Error"]["Message"] == "it went wrong"
     assert parsed["ResponseMetadata"]["RequestId"] == "req-2"
-    legacy = LEGACY_ERROR_CODES.get(service, {})
-    if shape_name in legacy:
-        # SQS's query-era wire code; botocore's current (JSON) SQS client knows the shape name.
-        assert code == legacy[shape_name]
-        code = shape_name
+    assert code == (shape.error_code or shape_name)
     assert_exception_class(service, code, shape_name)
     modeled = botocore_parse("query", response, shape)
     envelope = {"Code": parsed["Error"]["Code"], "Message": "it went wrong", "Type": "Sender"}

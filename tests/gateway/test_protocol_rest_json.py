@@ -1,6 +1,7 @@
-"""rest-json against botocore itself: every Lambda operation's request goes through botocore's
-serializer and back through the gateway's parser, every output through the gateway's serializer
-and back through botocore's parser, every modeled error comes out as the client's exception class.
+"""rest-json against botocore itself, for every routed API whose model speaks it (Lambda, Athena):
+every operation's request goes through botocore's serializer and back through the gateway's parser,
+every output through the gateway's serializer and back through botocore's parser, every modeled
+error comes out as the client's exception class.
 
 Pure unit tests: no server, no database.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,15 +28,25 @@ from playground.gateway.protocols.rest import RestJsonProtocol, UnknownOperation
 from playground.gateway.protocols.rest_bindings import split_header_list
 from playground.gateway.request import AwsRequest, HttpResponse
 from playground.gateway.specs import service_model
+from tests.gateway import wire
 from tests.gateway.shapegen import ShapeGen
 
 ENDPOINT = "http://localhost:8000"
-LAMBDA = service_model("lambda")
+LAMBDA = service_model("lambda")  # the targeted tests' example
 PROTOCOL = RestJsonProtocol()
 SERIALIZER = create_serializer("rest-json", include_validation=False)
 PARSER = create_parser("rest-json")
-OPERATIONS = sorted(LAMBDA.operation_names)
-ERROR_SHAPES = sorted(LAMBDA.error_shapes, key=lambda shape: shape.name)
+APIS = wire.speaking("rest-json")
+OPERATIONS = [
+    pytest.param(api, name, id=f"{api}.{name}")
+    for api in APIS
+    for name in sorted(wire.model(api, "rest-json").operation_names)
+]
+ERROR_SHAPES = [
+    pytest.param(api, shape.name, id=f"{api}.{shape.name}")
+    for api in APIS
+    for shape in sorted(wire.model(api, "rest-json").error_shapes, key=lambda shape: shape.name)
+]
 # Full values, only required members (absent optional members must stay absent), and full values
 # whose free-form strings are rewritten with characters that need escaping (see `awkward`).
 GENERATORS: dict[str, float] = {"full": 1.0, "required": 0.0, "awkward": 1.0}  # variant -> fill_optional
@@ -71,11 +81,8 @@ def generate(shape: Shape | None, seed: int, variant: str) -> dict[str, Any]:
     return awkward(shape, value) if variant == "awkward" else value
 
 
-@cache
-def lambda_client() -> Any:
-    return botocore.session.get_session().create_client(
-        "lambda", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
-    )
+def client(api: str) -> Any:
+    return wire.botocore_client(api, "rest-json")
 
 
 def botocore_request(operation: OperationModel, params: dict[str, Any]) -> AwsRequest:
@@ -151,20 +158,21 @@ def _event_stream_value(operation: OperationModel, gen: ShapeGen) -> tuple[str, 
 
 # --- round trips --------------------------------------------------------------------------------
 @pytest.mark.parametrize("variant", GENERATORS)
-@pytest.mark.parametrize("name", OPERATIONS)
-def test_request_round_trips_through_botocore_serializer(name: str, variant: str) -> None:
-    operation = LAMBDA.operation_model(name)
+@pytest.mark.parametrize(("api", "name"), OPERATIONS)
+def test_request_round_trips_through_botocore_serializer(api: str, name: str, variant: str) -> None:
+    model = wire.model(api, "rest-json")
+    operation = model.operation_model(name)
     params = generate(operation.input_shape, 7, variant)
     request = botocore_request(operation, params)
 
-    assert PROTOCOL.operation(LAMBDA, request).name == name
+    assert PROTOCOL.operation(model, request).name == name
     assert PROTOCOL.parse(operation, request) == params
 
 
 @pytest.mark.parametrize("variant", GENERATORS)
-@pytest.mark.parametrize("name", OPERATIONS)
-def test_output_round_trips_through_botocore_parser(name: str, variant: str) -> None:
-    operation = LAMBDA.operation_model(name)
+@pytest.mark.parametrize(("api", "name"), OPERATIONS)
+def test_output_round_trips_through_botocore_parser(api: str, name: str, variant: str) -> None:
+    operation = wire.model(api, "rest-json").operation_model(name)
     output = generate(operation.output_shape, 11, variant)
     stream = _event_stream_value(operation, ShapeGen(13))
     if stream is not None:
@@ -188,20 +196,23 @@ def test_output_round_trips_through_botocore_parser(name: str, variant: str) -> 
     assert botocore_parse(operation, response) == expected
 
 
-@pytest.mark.parametrize("shape", ERROR_SHAPES, ids=lambda shape: shape.name)
-def test_modeled_error_becomes_the_clients_exception_class(shape: Shape) -> None:
+@pytest.mark.parametrize(("api", "shape_name"), ERROR_SHAPES)
+def test_modeled_error_becomes_the_clients_exception_class(api: str, shape_name: str) -> None:
+    model = wire.model(api, "rest-json")
+    shape = model.shape_for(shape_name)
     fields = ShapeGen(3).value(shape)
     message_key = "Message" if "Message" in shape.members else "message"
-    message = fields.pop(message_key)
-    error = AwsError(message, code=shape.name, status=shape.metadata["error"]["httpStatusCode"], fields=fields)
-    operation = LAMBDA.operation_model("GetFunction")
+    message = fields.pop(message_key, "it went wrong")
+    status = shape.metadata.get("error", {}).get("httpStatusCode", 400)
+    error = AwsError(message, code=shape.name, status=status, fields=fields)
+    operation = model.operation_model(sorted(model.operation_names)[0])
 
-    response = PROTOCOL.serialize_error(LAMBDA, operation, error, request_id="req-2")
+    response = PROTOCOL.serialize_error(model, operation, error, request_id="req-2")
     parsed = botocore_parse(operation, response)
 
     assert response.status == error.status
     assert parsed["Error"] == {"Code": shape.name, "Message": message}
-    assert lambda_client().exceptions.from_code(parsed["Error"]["Code"]).__name__ == shape.name
+    assert client(api).exceptions.from_code(parsed["Error"]["Code"]).__name__ == shape.name
     assert botocore_parse(operation, response, shape) == {**fields, message_key: message}
 
 
@@ -304,7 +315,7 @@ def test_unmodeled_error_keeps_code_message_and_extra_fields() -> None:
         "Reason": "x",
         "Blob": base64.b64encode(b"\x00").decode(),
     }
-    assert lambda_client().exceptions.from_code("ResourceNotFoundException").__name__ == "ResourceNotFoundException"
+    assert client("lambda").exceptions.from_code("ResourceNotFoundException").__name__ == "ResourceNotFoundException"
 
 
 def test_get_protocol_gives_rest_json() -> None:

@@ -1,13 +1,13 @@
-"""What the JSON-family protocols (AWS JSON, RPC v2 CBOR) put in an error response besides the body
-values, and the awsQueryCompatible codes of services that moved off the query protocol.
+"""What the JSON-family protocols (AWS JSON, its CBOR encoding, RPC v2 CBOR) put in an error response
+besides the body values, and the query-era codes of APIs that moved off the query protocol.
 
-A provider raises an error by its model shape name (`QueueDoesNotExist`). A service that was once
-served over the query protocol (SQS, CloudWatch) still owes its old clients the query-era code
-(`AWS.SimpleQueueService.NonExistentQueue`): AWS sends it in the `x-amzn-query-error` header as
-`<code>;Sender|Receiver`, and botocore reports that code as Error.Code while keeping the shape
-name as Error.QueryErrorCode. Most models carry the query code in the shape's `error.code`; the
-SQS model in botocore 1.44 dropped them (botocore maps SQS errors by shape name instead), so they
-are listed here, as AWS's own SDKs still send them.
+A provider raises an error by its model shape name (`QueueDoesNotExist`). An API that was once
+served over the query protocol (awsQueryCompatible: SQS, CloudWatch) still owes its clients the
+query-era code (`AWS.SimpleQueueService.NonExistentQueue`): AWS sends it in the `x-amzn-query-error`
+header as `<code>;Sender|Receiver`, and botocore reports that code as Error.Code while keeping the
+shape name as Error.QueryErrorCode. The code is the error shape's `error.code` in the model the
+gateway reads: botocore's where it still has it (CloudWatch), else the API's wire facts
+(wire/<api>.json `errors`, laid over the model by generations.py: SQS).
 """
 
 from __future__ import annotations
@@ -20,37 +20,6 @@ from typing import Any
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from playground.gateway.errors import AwsError
-
-# SQS error shape -> (query code, HTTP status). Shapes not listed keep their name and status 400.
-SQS_QUERY_ERRORS: dict[str, tuple[str, int]] = {
-    "BatchEntryIdsNotDistinct": ("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", 400),
-    "BatchRequestTooLong": ("AWS.SimpleQueueService.BatchRequestTooLong", 400),
-    "EmptyBatchRequest": ("AWS.SimpleQueueService.EmptyBatchRequest", 400),
-    "InvalidAddress": ("InvalidAddress", 404),
-    "InvalidBatchEntryId": ("AWS.SimpleQueueService.InvalidBatchEntryId", 400),
-    "InvalidSecurity": ("InvalidSecurity", 403),
-    "KmsAccessDenied": ("KMS.AccessDeniedException", 400),
-    "KmsDisabled": ("KMS.DisabledException", 400),
-    "KmsInvalidKeyUsage": ("KMS.InvalidKeyUsageException", 400),
-    "KmsInvalidState": ("KMS.InvalidStateException", 400),
-    "KmsNotFound": ("KMS.NotFoundException", 400),
-    "KmsOptInRequired": ("KMS.OptInRequired", 403),
-    "KmsThrottled": ("KMS.ThrottlingException", 400),
-    "MessageNotInflight": ("AWS.SimpleQueueService.MessageNotInflight", 400),
-    "OverLimit": ("OverLimit", 403),
-    "PurgeQueueInProgress": ("AWS.SimpleQueueService.PurgeQueueInProgress", 403),
-    "QueueDeletedRecently": ("AWS.SimpleQueueService.QueueDeletedRecently", 400),
-    "QueueDoesNotExist": ("AWS.SimpleQueueService.NonExistentQueue", 400),
-    "QueueNameExists": ("QueueAlreadyExists", 400),
-    "ReceiptHandleIsInvalid": ("ReceiptHandleIsInvalid", 404),
-    "RequestThrottled": ("RequestThrottled", 403),
-    "ResourceNotFoundException": ("ResourceNotFoundException", 404),
-    "TooManyEntriesInBatchRequest": ("AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400),
-    "UnsupportedOperation": ("AWS.SimpleQueueService.UnsupportedOperation", 400),
-}
-
-# The Smithy namespace AWS names a query-compatible service's errors with in `__type`.
-_NAMESPACES = {"sqs": "com.amazonaws.sqs", "cloudwatch": "com.amazonaws.cloudwatch"}
 
 
 @dataclass(frozen=True)
@@ -65,14 +34,13 @@ class ModeledError:
 def _modeled_errors(service: ServiceModel) -> dict[str, ModeledError]:
     """Every error shape of the service by shape name and by query code."""
     index: dict[str, ModeledError] = {}
-    extra = SQS_QUERY_ERRORS if service.service_name == "sqs" else {}
     by_code: dict[str, ModeledError] = {}
     for name in service.shape_names:
         shape = service.shape_for(name)
         if not shape.metadata.get("exception"):
             continue
         error_meta: dict[str, Any] = shape.metadata.get("error", {})
-        code, status = extra.get(name, (error_meta.get("code") or name, error_meta.get("httpStatusCode")))
+        code, status = error_meta.get("code") or name, error_meta.get("httpStatusCode")
         sender = error_meta.get("senderFault")
         entry = ModeledError(shape, code, status, sender if sender is None else bool(sender))
         index[name] = entry
@@ -122,8 +90,8 @@ def error_parts(service: ServiceModel, operation: OperationModel | None, error: 
     if is_query_compatible(service):
         if found is not None:
             sender = found.sender_fault if found.sender_fault is not None else error.status < 500
-            namespace = _NAMESPACES.get(service.service_name, f"com.amazonaws.{service.service_name}")
-            type_name = f"{namespace}#{name}"
+            # The Smithy namespace AWS names the shape with (com.amazonaws.sqs#QueueDoesNotExist).
+            type_name = f"com.amazonaws.{service.service_name}#{name}"
         else:
             sender = error.sender_fault and error.status < 500
         code = found.query_code if found else error.code

@@ -51,7 +51,7 @@ class CborProtocol(Protocol):
         return service.operation_model(name)
 
     def parse(self, operation: OperationModel, request: AwsRequest) -> dict[str, Any]:
-        document = self._load(request.body)
+        document = load_document(request.body)
         shape = operation.input_shape
         if shape is None:
             return {}
@@ -62,21 +62,6 @@ class CborProtocol(Protocol):
         except RecursionError:
             raise SerializationException("The request body is nested too deeply.") from None
         return result
-
-    def _load(self, body: bytes) -> dict[str, Any]:
-        if not body:
-            return {}
-        try:
-            document = cbor2.loads(body)
-        except RecursionError:
-            raise SerializationException("The request body is nested too deeply.") from None
-        except Exception as problem:  # cbor2 raises several kinds for malformed input; all mean "not CBOR"
-            raise SerializationException(f"The request body is not valid CBOR: {problem}.") from None
-        if document is None or document is cbor2.undefined:
-            return {}
-        if not isinstance(document, dict):
-            raise SerializationException("The request body must be a CBOR map.")
-        return document
 
     def _headers(self, request_id: str) -> dict[str, str]:
         return {"Content-Type": CONTENT_TYPE, "smithy-protocol": "rpc-v2-cbor", "x-amzn-RequestId": request_id}
@@ -95,3 +80,20 @@ class CborProtocol(Protocol):
         headers.update(parts.headers)
         headers.update(error.headers)
         return HttpResponse(error.status, headers, cbor2.dumps(document))
+
+
+def load_document(body: bytes, semantic_decoders: dict[int, Any] | None = None) -> dict[str, Any]:
+    """A request body as a CBOR map (an empty body, null or undefined: an empty one)."""
+    if not body:
+        return {}
+    try:
+        document = cbor2.loads(body, semantic_decoders=semantic_decoders)
+    except RecursionError:
+        raise SerializationException("The request body is nested too deeply.") from None
+    except Exception as problem:  # cbor2 raises several kinds for malformed input; all mean "not CBOR"
+        raise SerializationException(f"The request body is not valid CBOR: {problem}.") from None
+    if document is None or document is cbor2.undefined:
+        return {}
+    if not isinstance(document, dict):
+        raise SerializationException("The request body must be a CBOR map.")
+    return document

@@ -1,8 +1,8 @@
 """The AWS JSON 1.0 / 1.1 protocol: POST /, `X-Amz-Target: <targetPrefix>.<Operation>`, JSON bodies.
 
-Used by SQS, KMS, Kinesis, Firehose, CloudWatch Logs, EventBridge, CloudTrail, Athena, EMR,
-Redshift Data, and CloudWatch (its second protocol). Blobs travel as base64 text, timestamps as
-epoch seconds (ISO 8601 where a shape says so).
+Spoken by every API whose model (or one of whose client generations) lists `json`. Blobs travel
+as base64 text, timestamps as epoch seconds (ISO 8601 where a shape says so). json_cbor.py speaks
+the same protocol encoded as CBOR.
 
 LIMITATIONS against real AWS: the Content-Type's JSON version is not checked against the model's;
 x-amzn-ErrorType carries the bare code, without the `:http://internal.amazon.com/...` suffix.
@@ -18,7 +18,7 @@ from typing import Any
 from botocore.model import OperationModel, ServiceModel
 
 from playground.gateway.errors import AwsError, SerializationException, UnknownOperation
-from playground.gateway.protocols._document import DocumentError, JsonCodec
+from playground.gateway.protocols._document import Codec, DocumentError, JsonCodec
 from playground.gateway.protocols._errors import error_document, error_parts
 from playground.gateway.protocols.base import Protocol
 from playground.gateway.request import AwsRequest, HttpResponse
@@ -37,7 +37,7 @@ class JsonProtocol(Protocol):
     name = "json"
 
     def __init__(self) -> None:
-        self.codec = JsonCodec()
+        self.codec: Codec = JsonCodec()
 
     def operation(self, service: ServiceModel, request: AwsRequest) -> OperationModel:
         target = request.headers.get("x-amz-target", "")
@@ -52,7 +52,7 @@ class JsonProtocol(Protocol):
         return service.operation_model(name)
 
     def parse(self, operation: OperationModel, request: AwsRequest) -> dict[str, Any]:
-        document = self._load(request.body)
+        document = self.decode(request.body)
         shape = operation.input_shape
         if shape is None:
             return {}
@@ -64,7 +64,14 @@ class JsonProtocol(Protocol):
             raise SerializationException("The request body is nested too deeply.") from None
         return result
 
-    def _load(self, body: bytes) -> dict[str, Any]:
+    # --- the encoding (json-cbor speaks the same protocol in CBOR) -------------------------------
+    def media_type(self, metadata: dict[str, Any]) -> str:
+        return content_type(metadata)
+
+    def encode(self, document: Any) -> bytes:
+        return _dumps(document)
+
+    def decode(self, body: bytes) -> dict[str, Any]:
         if not body.strip():
             return {}
         try:
@@ -87,8 +94,8 @@ class JsonProtocol(Protocol):
         document = self.codec.write(shape, output) if shape is not None else {}
         return HttpResponse(
             200,
-            {"Content-Type": content_type(operation.metadata), "x-amzn-RequestId": request_id},
-            _dumps(document),
+            {"Content-Type": self.media_type(operation.metadata), "x-amzn-RequestId": request_id},
+            self.encode(document),
         )
 
     def serialize_error(
@@ -96,10 +103,10 @@ class JsonProtocol(Protocol):
     ) -> HttpResponse:
         parts = error_parts(service, operation, error)
         document = error_document(parts, error, self.codec.write)
-        headers = {"Content-Type": content_type(service.metadata), "x-amzn-RequestId": request_id}
+        headers = {"Content-Type": self.media_type(service.metadata), "x-amzn-RequestId": request_id}
         headers.update(parts.headers)
         headers.update(error.headers)
-        return HttpResponse(error.status, headers, _dumps(document))
+        return HttpResponse(error.status, headers, self.encode(document))
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")

@@ -1,19 +1,21 @@
 """The AWS query protocol: form-encoded parameters in, XML out (STS, SNS, Redshift, Elastic Beanstalk,
-IAM, and the legacy query form of SQS and CloudWatch).
+IAM, CloudWatch's third protocol, and the query generation of APIs that moved off it, such as SQS).
 
 Input keys mirror botocore's QuerySerializer: `A.B` for nested structures, `Name.member.N` for lists
 (`Name.N` when flattened, with the list member's locationName replacing the last segment),
 `Name.entry.N.key/value` for maps (`Name.N.key/value` when flattened, with the model's key/value
 locationNames). Values are typed by the input shape; a value that does not fit its shape is a 400.
+Output and error names come from the model too: an API whose current botocore model no longer
+speaks query is read and answered with its query generation's model (generations.py), so an old
+client gets the element names and error codes its own model has (`<Message>`,
+`AWS.SimpleQueueService.NonExistentQueue`).
 
 LIMITATIONS against real AWS:
 - Unknown parameters are ignored rather than refused.
-- SQS's current botocore model is JSON-only and has lost the query locationNames (`MessageAttribute.N`,
-  `AttributeName.N`), so SQS query requests are read and answered with the member names botocore's
-  QuerySerializer derives from that model; the legacy wire error codes are mapped below.
-- A legacy SQS request that names its queue only through the request path (`POST /123456789012/q`)
-  gets no QueueUrl filled in.
-"""
+- A request that names its queue (or other resource) only through the request path
+  (`POST /123456789012/q`, as some SDKs allow) gets no parameter filled in from the path.
+- An operation added to the API after its query generation has no query names of its own; it is
+  read and answered with the member names botocore's serializer derives."""
 
 from __future__ import annotations
 
@@ -31,24 +33,6 @@ from playground.gateway.protocols.base import Protocol
 from playground.gateway.protocols.xml import ValueProblem, parse_scalar, text_element, to_bytes, write_members
 from playground.gateway.request import AwsRequest, HttpResponse
 
-# Services whose botocore model moved off the query protocol but whose query form is still served:
-# their XML namespace and the wire codes their modeled errors had in the query model.
-LEGACY_NAMESPACES: dict[str, str] = {"sqs": "http://queue.amazonaws.com/doc/2012-11-05/"}
-LEGACY_ERROR_CODES: dict[str, dict[str, str]] = {
-    "sqs": {
-        "QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue",
-        "QueueDeletedRecently": "AWS.SimpleQueueService.QueueDeletedRecently",
-        "QueueNameExists": "QueueAlreadyExists",
-        "PurgeQueueInProgress": "AWS.SimpleQueueService.PurgeQueueInProgress",
-        "BatchEntryIdsNotDistinct": "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
-        "BatchRequestTooLong": "AWS.SimpleQueueService.BatchRequestTooLong",
-        "EmptyBatchRequest": "AWS.SimpleQueueService.EmptyBatchRequest",
-        "InvalidBatchEntryId": "AWS.SimpleQueueService.InvalidBatchEntryId",
-        "TooManyEntriesInBatchRequest": "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
-        "UnsupportedOperation": "AWS.SimpleQueueService.UnsupportedOperation",
-        "MessageNotInflight": "AWS.SimpleQueueService.MessageNotInflight",
-    },
-}
 # Error members carried by the envelope itself, never repeated as modeled fields.
 _ENVELOPE_FIELDS = frozenset({"code", "message", "type"})
 
@@ -217,20 +201,15 @@ def error_shape(service: ServiceModel, code: str) -> Shape | None:
     shape = _error_shapes(service).get(code)
     if shape is not None:
         return shape
-    legacy = {wire: name for name, wire in LEGACY_ERROR_CODES.get(service.service_name, {}).items()}
-    if code in legacy:
-        return _error_shapes(service).get(legacy[code])
     return service.shape_for_error_code(code)
 
 
 def wire_code(service: ServiceModel, code: str, shape: Shape | None) -> str:
-    """The code a query client expects: the model's error.code, else the legacy code, else the name."""
+    """The code a query client expects: the model's error.code, else the shape's name."""
     if shape is None:
         return code
     modeled = (shape.metadata.get("error") or {}).get("code")
-    if modeled:
-        return str(modeled)
-    return LEGACY_ERROR_CODES.get(service.service_name, {}).get(shape.name, shape.name)
+    return str(modeled) if modeled else shape.name
 
 
 def write_error_fields(node: Element, shape: Shape | None, fields: dict[str, Any]) -> None:
@@ -268,7 +247,6 @@ class QueryProtocol(Protocol):
         metadata = service.metadata
         return str(
             metadata.get("xmlNamespace")
-            or LEGACY_NAMESPACES.get(service.service_name)
             or f"https://{metadata['endpointPrefix']}.amazonaws.com/doc/{metadata['apiVersion']}/"
         )
 
@@ -276,8 +254,8 @@ class QueryProtocol(Protocol):
         root = Element(f"{operation.name}Response", xmlns=self.namespace(operation.service_model))
         shape = operation.output_shape
         if shape is not None:
-            # Every query-model operation with an output names its result wrapper; SQS's JSON model
-            # does not, and its legacy form used the same `<Operation>Result` convention.
+            # Every query model names its operations' result wrappers; an operation without one (added
+            # to the API after its query generation) takes the same `<Operation>Result` convention.
             wrapper = SubElement(root, shape.serialization.get("resultWrapper") or f"{operation.name}Result")
             write_members(wrapper, shape, output)
         metadata = SubElement(root, "ResponseMetadata")
