@@ -19,10 +19,6 @@ from botocore.model import OperationModel, ServiceModel
 from playground import catalog
 from playground.gateway import generations
 
-# The course's APIs (wire/catalog.json). Routing also takes every API an installed service app
-# declares: see routed_apis(). Kept under this name for playground/api, which offers these.
-EMULATED_SERVICES: tuple[str, ...] = generations.course_apis()
-
 # Models of retired services (no longer in botocore), written for the project.
 EXTRA_MODELS_DIR = Path(__file__).resolve().parent / "service_models"
 

@@ -42,9 +42,9 @@ LIMITATIONS (deliberate differences from AWS):
   after them and name the limit.
 - A lone surrogate (a "\ud800" JSON escape) anywhere in a request is a SerializationException from
   the gateway, in a message body too (AWS: InvalidMessageContents naming #xD800).
-- Legacy query-protocol requests are read with the member names botocore derives from the JSON
-  model (the gateway's query parser): a request naming its queue only by the URL path, or sending
-  message attributes as `MessageAttribute.N.Name/Value`, is not understood yet.
+- A legacy query-protocol request that names its queue only by the URL path (`POST
+  /123456789012/q` without QueueUrl) is not understood; query requests are otherwise read and
+  answered with the 2012-11-05 names older SDKs send (playground/gateway/wire/sqs.json).
 """
 
 from __future__ import annotations
