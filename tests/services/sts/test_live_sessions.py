@@ -260,3 +260,48 @@ def test_every_expiration_is_a_sandbox_clock_time(
     creds = sts.get_session_token(DurationSeconds=900)["Credentials"]
     ahead = creds["Expiration"] - dt.datetime.now(dt.UTC)
     assert dt.timedelta(days=29) < ahead < dt.timedelta(days=31)
+
+
+def test_session_tokens_expire_on_the_sandbox_clock(
+    sts: Any, strict_server: Server, advance: Callable[[float], None]
+) -> None:
+    _expires_on_the_clock(strict_server, sts.get_session_token(DurationSeconds=900)["Credentials"], 900, advance)
+
+
+def test_scoped_credentials_expire_on_the_sandbox_clock(
+    sts: Any, strict_server: Server, sandbox: SandboxInfo, advance: Callable[[float], None]
+) -> None:
+    assumed = sts.assume_role(RoleArn=f"arn:aws:iam::{sandbox.account_id}:role/Lab", RoleSessionName="scoped")
+    scoped = client_for(strict_server, assumed["Credentials"]).get_scoped_credentials(DurationSeconds=60)
+    _expires_on_the_clock(strict_server, scoped["Credentials"], 60, advance)
+
+
+def test_delegated_credentials_expire_on_the_sandbox_clock(
+    sts: Any, strict_server: Server, sandbox: SandboxInfo, advance: Callable[[float], None], db_access: None
+) -> None:
+    from playground.sandboxes.models import Sandbox
+    from services.sts.public import trade_in_token
+
+    box = Sandbox.objects.get(pk=sandbox.id)
+    token = trade_in_token(
+        sandbox=box, principal_arn=f"arn:aws:iam::{sandbox.account_id}:user/partner", now=box.clock.now()
+    )
+    creds = sts.get_delegated_access_token(TradeInToken=token)["Credentials"]
+    _expires_on_the_clock(strict_server, creds, 3600, advance)
+
+
+def test_a_web_identity_token_sts_issued_expires_on_the_sandbox_clock(
+    sts: Any, strict_server: Server, sandbox: SandboxInfo, advance: Callable[[float], None]
+) -> None:
+    from tests.services.sts.conftest import anonymous
+
+    token = sts.get_web_identity_token(Audience=["a"], SigningAlgorithm="ES384", DurationSeconds=60)["WebIdentityToken"]
+    role = f"arn:aws:iam::{sandbox.account_id}:role/Next"
+    anonymous(strict_server).assume_role_with_web_identity(
+        RoleArn=role, RoleSessionName="in-time", WebIdentityToken=token
+    )
+    advance(61)
+    with pytest.raises(sts.exceptions.ExpiredTokenException):
+        anonymous(strict_server).assume_role_with_web_identity(
+            RoleArn=role, RoleSessionName="too-late", WebIdentityToken=token
+        )
