@@ -26,6 +26,7 @@ from botocore.model import OperationModel, ServiceModel
 
 from playground.gateway import errors
 from playground.gateway.auth import AuthProblem
+from playground.gateway.protocols.query import form_params
 from playground.gateway.request import AwsRequest
 from playground.gateway.specs import EMULATED_SERVICES, protocols, service_for_target_prefix, service_model
 
@@ -112,9 +113,7 @@ def service_model_of(request: AwsRequest) -> ServiceModel:
         raise errors.UnknownOperation(
             f"RPC v2 requests are POST /service/<Service>/operation/<Operation>, not {request.path}.", status=404
         )
-    from playground.gateway.protocols.query import form_params  # the query protocol's own reading
-
-    params = form_params(request)
+    params = form_params(request)  # the query protocol's own reading: the form body, then the query
     action = next((value for key, value in params if key == "Action"), "")
     version = next((value for key, value in params if key == "Version"), "")
     if action and version:
