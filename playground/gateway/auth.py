@@ -56,16 +56,19 @@ class Credential:
     session_token: str
 
 
-def looks_signed(headers: dict[str, str], query_string: str) -> bool:
-    """Is this an AWS API request (rather than a GUI or REST API request)?"""
-    if headers.get("authorization", "").startswith(ALGORITHM):
-        return True
-    return "X-Amz-Credential=" in query_string or "x-amz-credential=" in query_string.lower()
-
-
-def read_credential(request: AwsRequest) -> Credential:
+def read_credential(request: AwsRequest) -> Credential | None:
+    """The credential scope and signature a request claims; None when it claims none at all (an
+    unsigned request: gateway/unsigned.py). A claim that cannot be read is an AuthProblem."""
     header = request.headers.get("authorization", "")
-    if header.startswith(ALGORITHM):
+    if not header and not _presigned(request):
+        return None
+    if header and not header.startswith(ALGORITHM):
+        scheme = header.split(" ", 1)[0][:40]
+        raise AuthProblem(
+            "incomplete",
+            f"Unsupported authorization type '{scheme}': sign the request with Signature Version 4 ({ALGORITHM}).",
+        )
+    if header:
         fields: dict[str, str] = {}
         for part in header[len(ALGORITHM) :].split(","):
             name, _, value = part.strip().partition("=")
@@ -122,6 +125,11 @@ def read_credential(request: AwsRequest) -> Credential:
         expires=expires,
         session_token=token,
     )
+
+
+def _presigned(request: AwsRequest) -> bool:
+    names = {name.lower() for name, _ in request.query}
+    return bool(names & {"x-amz-credential", "x-amz-signature", "x-amz-algorithm"})
 
 
 def check_time(credential: Credential, wall: dt.datetime) -> None:

@@ -1,4 +1,4 @@
-"""The AWS front door: one signed request in, one AWS-shaped response out.
+"""The AWS front door: one AWS request in, one AWS-shaped response out.
 
     credential scope -> API -> protocol and the model of that client generation -> operation
         -> identity (sandbox, key) -> parameters (parsed, validated) -> provider method
@@ -6,6 +6,11 @@
 
 An API is answered in every protocol its clients send: those its current botocore model lists and
 those of its older client generations (generations.py, protocols.detect).
+
+An unsigned request (gateway/unsigned.py) finds its service by its protocol markers instead of a
+credential scope. Only an operation AWS serves unsigned (STS AssumeRoleWithWebIdentity) runs: its
+provider names the sandbox from the parameters (`Provider.unsigned_sandbox`); anything else is
+refused with AWS's MissingAuthenticationToken.
 
 Every call is recorded (ApiCall, written in batches by calllog.py) and published as an
 `api.call` live event. No exception escapes
@@ -43,6 +48,7 @@ from playground.gateway.redact import redact
 from playground.gateway.registry import provider_for
 from playground.gateway.request import AwsRequest, HttpResponse, RequestContext
 from playground.gateway.specs import service_for_target_prefix, service_model, services_for_signing_name
+from playground.gateway.unsigned import MISSING_TOKEN, is_unsigned_operation, service_model_of
 from playground.gateway.validation import validate, validation_error
 from playground.sandboxes.models import AccessKey, Clock, Sandbox, wall_now
 from playground.sandboxes.services import default_sandbox, sandbox_for_account
@@ -77,21 +83,30 @@ def handle(request: AwsRequest) -> HttpResponse:
     params: dict[str, Any] = {}
     error: AwsError | None = None
     now: dt.datetime | None = None
+    region = ""
     response: HttpResponse
     try:
         credential = read_credential(request)
-        model, protocol = detect(_service_model(credential.service, request), request)
+        found = _service_model(credential.service, request) if credential else service_model_of(request)
+        model, protocol = detect(found, request)
         if request.oversized:
             raise errors.RequestEntityTooLarge(
                 f"Request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes this server accepts."
             )
-        identity = _authenticate(request, credential)
+        if credential is None:
+            operation = protocol.operation(model, request)
+            params = protocol.parse(operation, request)
+            identity = _unsigned_identity(model, operation, params, protocol.name)
+            region = _host_region(request) or identity.sandbox.default_region
+        else:
+            identity = _authenticate(request, credential)
+            region = credential.region
+            operation = protocol.operation(model, request)
+            params = protocol.parse(operation, request)
         now = identity.sandbox.clock.now()
-        operation = protocol.operation(model, request)
-        params = protocol.parse(operation, request)
         ctx = RequestContext(
             sandbox=identity.sandbox,
-            region=credential.region,
+            region=region,
             now=now,
             request_id=request_id,
             service=model.service_name,
@@ -104,7 +119,7 @@ def handle(request: AwsRequest) -> HttpResponse:
         serialize = functools.partial(protocol.serialize, operation, request_id=request_id)
         response = dispatch(model=model, operation=operation, params=params, ctx=ctx, finish=serialize)
     except AuthProblem as problem:
-        error = _auth_error(problem, protocol)
+        error = _auth_error(problem, protocol or fallback(request)[1])
     except AwsError as aws_error:
         error = aws_error
     except Exception as unexpected:
@@ -118,7 +133,7 @@ def handle(request: AwsRequest) -> HttpResponse:
             request=request,
             service=model.service_name if model else (credential.service if credential else ""),
             operation=operation,
-            region=credential.region if credential else "",
+            region=region,
             access_key_id=credential.access_key_id if credential else "",
             params=params,
             error=error,
@@ -142,15 +157,7 @@ def dispatch(
     answer inside the same transaction, so a call that fails at any point changes nothing."""
     check_request(ctx, params)  # the sandbox's quotas: request rate, stored bytes (gateway/quotas.py)
     provider = provider_for(model.service_name)
-    problems = [
-        problem
-        for problem in validate(model, operation, params)
-        if not (provider and provider.checks_itself(operation.name, problem))
-    ]
-    if problems:
-        raise (provider and provider.validation_error(ctx.protocol, problems)) or validation_error(
-            ctx.protocol, problems
-        )
+    check_params(model, operation, params, ctx.protocol)
     method = provider.handler(operation.name) if provider else None
     if method is None:
         raise errors.NotEmulated(f"Playground does not emulate {model.service_name}:{operation.name} yet.")
@@ -160,6 +167,18 @@ def dispatch(
         return finish(method(ctx, params) or {})
     with transaction.atomic():
         return finish(method(ctx, params) or {})
+
+
+def check_params(model: ServiceModel, operation: OperationModel, params: dict[str, Any], protocol: str) -> None:
+    """Refuse parameters that break the model's constraints, in the service's words."""
+    provider = provider_for(model.service_name)
+    problems = [
+        problem
+        for problem in validate(model, operation, params)
+        if not (provider and provider.checks_itself(operation.name, problem))
+    ]
+    if problems:
+        raise (provider and provider.validation_error(protocol, problems)) or validation_error(protocol, problems)
 
 
 # A database too busy to answer in time: SQLite's write lock waited past its timeout, or PostgreSQL
@@ -324,6 +343,37 @@ def _authenticate(request: AwsRequest, credential: Credential) -> Identity:
     return identity
 
 
+def _unsigned_identity(
+    model: ServiceModel, operation: OperationModel, params: dict[str, Any], protocol: str
+) -> Identity:
+    """Who an unsigned call acts for: the sandbox its provider names from the parameters (an STS
+    web identity call: the account of the role it assumes), for an operation AWS serves unsigned."""
+    provider = provider_for(model.service_name)
+    if provider is None or not is_unsigned_operation(operation):
+        raise AuthProblem("missing", MISSING_TOKEN)
+    check_params(model, operation, params, protocol)  # the sandbox is read from a parameter
+    sandbox = provider.unsigned_sandbox(operation.name, params, find=_sandbox_of_account)
+    if sandbox is None:
+        raise AuthProblem("missing", MISSING_TOKEN)
+    return _with_fresh_clock(Identity(sandbox, None, ""))
+
+
+def _sandbox_of_account(account_id: str) -> Sandbox | None:
+    """Open mode: the account's sandbox, made on first use; strict mode: only an existing one."""
+    if settings.AUTH_MODE == "open":
+        return sandbox_for_account(account_id)
+    return Sandbox.objects.filter(account_id=account_id).first()
+
+
+_HOST_REGION = re.compile(r"^[a-z0-9-]+\.([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)\.")
+
+
+def _host_region(request: AwsRequest) -> str:
+    """The region an AWS-style host names (sts.eu-west-1.amazonaws.com), or ""."""
+    match = _HOST_REGION.match(request.host.lower())
+    return match.group(1) if match else ""
+
+
 def _user_arn(sandbox: Sandbox) -> str:
     return f"arn:aws:iam::{sandbox.account_id}:user/{sandbox.user_name}"
 
@@ -331,6 +381,10 @@ def _user_arn(sandbox: Sandbox) -> str:
 # (protocol family, problem kind) -> (error code, HTTP status). AWS names the same failure
 # differently on query, json and S3 services; these are the names their SDKs expect.
 _AUTH_ERRORS: dict[tuple[str, str], tuple[str, int]] = {
+    ("query", "missing"): ("MissingAuthenticationToken", 403),
+    ("json", "missing"): ("MissingAuthenticationTokenException", 400),
+    ("rest-json", "missing"): ("MissingAuthenticationTokenException", 403),
+    ("rest-xml", "missing"): ("AccessDenied", 403),
     ("query", "unknown-key"): ("InvalidClientTokenId", 403),
     ("query", "bad-signature"): ("SignatureDoesNotMatch", 403),
     ("query", "skewed"): ("SignatureDoesNotMatch", 403),
@@ -366,6 +420,8 @@ def _auth_error(problem: AuthProblem, protocol: Protocol | None) -> AwsError:
     message = problem.message
     if code == "InvalidAccessKeyId":
         message = "The AWS Access Key Id you provided does not exist in our records."
+    elif code == "AccessDenied" and problem.kind == "missing":
+        message = "Access Denied"
     return AwsError(message, code=code, status=status)
 
 

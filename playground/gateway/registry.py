@@ -15,13 +15,16 @@ dict, or raises an AwsError.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from botocore import xform_name
 
 from playground.gateway.errors import AwsError
 from playground.gateway.request import RequestContext
 from playground.gateway.validation import Problem
+
+if TYPE_CHECKING:
+    from playground.sandboxes.models import Sandbox
 
 Handler = Callable[[RequestContext, dict[str, Any]], dict[str, Any]]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,6 +46,15 @@ class Provider:
     def validation_error(self, protocol: str, problems: list[Problem]) -> AwsError | None:
         """The error for input that breaks the model's constraints, when this service words it
         differently from AWS's standard ValidationException (SQS: MissingParameter, ...)."""
+        return None
+
+    def unsigned_sandbox(
+        self, operation: str, params: dict[str, Any], *, find: Callable[[str], Sandbox | None]
+    ) -> Sandbox | None:
+        """The sandbox an unsigned call of an operation AWS serves unsigned acts in (the model marks
+        it `smithy.api#noAuth`), read from its validated parameters: `find(account_id)` gives the
+        account's sandbox (in strict mode only one that exists). Raise the error AWS gives when
+        the parameters name no usable account; None refuses the call as unsigned."""
         return None
 
 

@@ -122,11 +122,13 @@ class AccessKey(models.Model):
         principal_arn: str = "",
         expires_at: dt.datetime | None = None,
         secret: str | None = None,
+        min_token_size: int = 0,
     ) -> tuple[AccessKey, str]:
         """Create a key at sandbox time `now`; returns it with its plaintext secret (shown once, then
-        only decrypted to verify)."""
+        only decrypted to verify). A temporary key's session token is at least `min_token_size`
+        characters long (STS's MinimumSessionTokenSize)."""
         plaintext = secret or new_secret_access_key()
-        token = secrets.token_urlsafe(96) if temporary else ""
+        token = secrets.token_urlsafe(max(96, -(-min_token_size * 3 // 4))) if temporary else ""
         key = cls.objects.create(
             sandbox=sandbox,
             access_key_id=new_access_key_id("ASIA" if temporary else "AKIA"),

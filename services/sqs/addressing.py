@@ -8,6 +8,7 @@ It accepts those and every form an SDK may build or remember for the same queue:
     https://us-east-1.queue.amazonaws.com/123456789012/orders
     https://queue.amazonaws.com/123456789012/orders
     http://sqs.eu-west-1.localhost:8000/123456789012/orders
+    orders                     (a bare queue name, in the request's region: AWS takes it too)
 
 The host is not otherwise checked; a region in an AWS-style host names the queue's region.
 """

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from playground.gateway.specs import service_model
 from services.sqs.exceptions import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue
 from services.sqs.models import Queue
 
@@ -73,8 +74,20 @@ ORDER = (
 )
 
 
+# Every queue attribute name the API knows (QueueAttributeName), settable or not.
+KNOWN = frozenset(service_model("sqs").shape_for("QueueAttributeName").enum)
+
+
 def unknown_attribute(name: str) -> InvalidAttributeName:
     return InvalidAttributeName(f"Unknown Attribute {name}.")
+
+
+def check_names(names: Iterable[str]) -> None:
+    """Refuse a name the API does not know, naming it exactly as sent ("VisibilityTimeout " with
+    its space); which names a given queue and operation take is checked later."""
+    for name in names:
+        if name not in KNOWN:
+            raise unknown_attribute(name)
 
 
 def invalid_value(name: str, reason: str = "") -> InvalidAttributeValue:

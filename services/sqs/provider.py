@@ -49,7 +49,6 @@ LIMITATIONS (deliberate differences from AWS):
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from playground.gateway.errors import AwsError
@@ -60,10 +59,10 @@ from playground.sandboxes.models import Clock
 from playground.sandboxes.principals import principal_id
 from services.sqs import queues, redrive, tasks, visibility  # noqa: F401  (tasks registers the tick's work)
 from services.sqs.addressing import queue_url
+from services.sqs.attributes import check_names
 from services.sqs.batches import MAX_BATCH_BYTES, EntryFailure, batch_output, check_entries, each_entry
 from services.sqs.exceptions import (
     BatchRequestTooLong,
-    InvalidAttributeName,
     InvalidMessageContents,
     InvalidParameterValue,
     MissingParameter,
@@ -80,8 +79,6 @@ from services.sqs.messages import (
 from services.sqs.models import Queue
 from services.sqs.receiving import check_receive
 
-_VALUE_AT = re.compile(r"^Value (?:'(?P<value>.*)'|null)? ?at '(?P<path>[^']*)'", re.DOTALL)
-_ENUM_SET = re.compile(r"enum value set: \[(?P<names>[^\]]*)\]")
 _ATTRIBUTE_PATHS = ("attributes", "attributeNames", "messageSystemAttributeNames")
 
 
@@ -102,21 +99,6 @@ def _parameter_name(path: str) -> str:
     return ".".join(part[:1].upper() + part[1:] for part in parts)
 
 
-def _unknown_names(problem: Problem) -> list[str]:
-    """The values an enum problem refused, read back from its message (list items or map keys)."""
-    allowed_match = _ENUM_SET.search(problem.message)
-    value_match = _VALUE_AT.match(problem.message)
-    if not allowed_match or not value_match or value_match.group("value") is None:
-        return []
-    allowed = set(allowed_match.group("names").split(", "))
-    shown = value_match.group("value")
-    if shown.startswith("{"):
-        candidates = re.findall(r"(?:^\{|, )([A-Za-z0-9_.:-]+)=", shown)
-    else:
-        candidates = shown.strip("[]").split(", ")
-    return [name for name in candidates if name not in allowed]
-
-
 @register
 class SqsProvider(Provider):
     service = "sqs"
@@ -124,21 +106,20 @@ class SqsProvider(Provider):
     # --- validation ------------------------------------------------------------------------------
 
     def checks_itself(self, operation: str, problem: Problem) -> bool:
-        if operation == "ReceiveMessage" and problem.path == "attributeNames":
-            return True  # receiving.check_receive: queue attribute and message system attribute names
+        if problem.path in _ATTRIBUTE_PATHS and "enum value set" in problem.message:
+            # Unknown attribute names are named as sent (attributes.check_names, receiving.check_receive);
+            # ReceiveMessage's legacy AttributeNames also take message system attribute names.
+            return True
         # messages.check_message refuses the body: the whole call for SendMessage, one entry of a batch.
         return problem.kind == "characters" and problem.path.endswith("messageBody")
 
     def validation_error(self, protocol: str, problems: list[Problem]) -> AwsError | None:
-        """SQS words model violations as MissingParameter, InvalidAttributeName, InvalidMessageContents
+        """SQS words model violations as MissingParameter, InvalidMessageContents
         or InvalidParameterValue."""
         problem = problems[0]
         name = _parameter_name(problem.path)
         if problem.kind == "required":
             return MissingParameter(f"The request must contain the parameter {name}.")
-        if "enum value set" in problem.message and problem.path.split(".")[0] in _ATTRIBUTE_PATHS:
-            unknown = _unknown_names(problem)
-            return InvalidAttributeName(f"Unknown Attribute {unknown[0] if unknown else name}.")
         if problem.kind == "characters" and problem.path.endswith("messageBody"):
             return InvalidMessageContents(
                 "Invalid binary character '#x0' was found in the message body, the set of allowed characters is "
@@ -158,6 +139,7 @@ class SqsProvider(Provider):
     # --- queues ----------------------------------------------------------------------------------
 
     def create_queue(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        check_names(params.get("Attributes") or {})
         queue = queues.queue_create(
             sandbox=ctx.sandbox,
             region=ctx.region,
@@ -197,12 +179,14 @@ class SqsProvider(Provider):
         return {}
 
     def get_queue_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        check_names(params.get("AttributeNames") or [])
         attributes = queues.queue_attributes(
             queue=self._queue(ctx, params), names=params.get("AttributeNames"), now=ctx.now
         )
         return {"Attributes": attributes} if attributes else {}
 
     def set_queue_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        check_names(params["Attributes"])
         queues.queue_set_attributes(
             queue=self._queue(ctx, params, lock=True), attributes=params["Attributes"], now=ctx.now
         )

@@ -21,7 +21,7 @@ from django.db.models import Count, F, Q
 from playground.live import wakeup
 from playground.sandboxes.models import Sandbox
 from services.sqs import encryption, events
-from services.sqs.addressing import check_queue_name, parse_queue_url, queue_arn
+from services.sqs.addressing import FIFO_QUEUE_NAME, QUEUE_NAME, check_queue_name, parse_queue_url, queue_arn
 from services.sqs.attributes import (
     AttributeChanges,
     check_fifo_combination,
@@ -79,13 +79,18 @@ MAX_ACTIONS_PER_STATEMENT = 7
 
 
 def queue_from_url(*, sandbox: Sandbox, region: str, url: str, lock: bool = False) -> Queue:
-    """The sandbox's queue a URL names. A URL of another account names no queue of this sandbox."""
+    """The sandbox's queue a URL names, or (as AWS accepts too) its bare name in the request's
+    region. A URL of another account names no queue of this sandbox."""
     if not url:
         raise MissingParameter("The request must contain the parameter QueueUrl.")
-    address = parse_queue_url(url)
-    if address.account_id != sandbox.account_id:
-        raise QueueDoesNotExist()
-    rows = Queue.objects.filter(sandbox=sandbox, region=address.region or region, name=address.name).order_by()
+    if QUEUE_NAME.match(url) or FIFO_QUEUE_NAME.match(url):
+        name = url
+    else:
+        address = parse_queue_url(url)
+        if address.account_id != sandbox.account_id:
+            raise QueueDoesNotExist()
+        region, name = address.region or region, address.name
+    rows = Queue.objects.filter(sandbox=sandbox, region=region, name=name).order_by()
     if lock:
         rows = rows.select_for_update()
     queue = next(iter(rows[:1]), None)
@@ -306,7 +311,7 @@ def _reapply_retention(queue: Queue) -> None:
 
 def _check_tags(tags: dict[str, str], *, name: str) -> None:
     if len(tags) > MAX_TAGS:
-        raise InvalidParameterValue(f"Too many tags added for queue {name}. A queue can have at most {MAX_TAGS} tags.")
+        raise InvalidParameterValue(f"Too many tags added for queue {name}.")
     for key, value in tags.items():
         if not 1 <= len(key) <= 128:
             raise invalid_parameter("TagKey", key, "Tag keys must be between 1 and 128 characters in length.")
@@ -317,6 +322,9 @@ def _check_tags(tags: dict[str, str], *, name: str) -> None:
 
 
 def queue_tag(*, queue: Queue, tags: Mapping[str, str], now: dt.datetime) -> None:
+    """Add or overwrite tags; a queue keeps at most 50, and a refused request changes none."""
+    if not tags:
+        raise MissingParameter("The request must contain the parameter Tags.")
     merged = {**queue.tags, **dict(tags)}
     _check_tags(merged, name=queue.name)
     queue.tags = merged

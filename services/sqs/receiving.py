@@ -79,7 +79,7 @@ def check_receive(
             attempt_id,
             "ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length.",
         )
-    for name in attribute_names or []:
+    for name in [*(attribute_names or []), *(system_attribute_names or [])]:
         if name not in _ATTRIBUTE_NAMES:
             raise InvalidAttributeName(f"Unknown Attribute {name}.")
     for name in message_attribute_names or []:

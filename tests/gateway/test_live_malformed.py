@@ -121,11 +121,11 @@ def test_an_oversized_body_is_refused_before_reading_it(daphne: Server, sandbox:
 
 def test_an_operation_not_emulated_yet_says_so(aws: Any) -> None:
     with pytest.raises(ClientError) as caught:
-        aws("sts").decode_authorization_message(EncodedMessage="abc")
+        aws("cloudwatch").list_dashboards()
     error = caught.value.response
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert error["Error"]["Code"] == "NotImplemented"
-    assert "sts:DecodeAuthorizationMessage" in error["Error"]["Message"]
+    assert "cloudwatch:ListDashboards" in error["Error"]["Message"]
 
 
 def test_a_service_not_emulated_says_so(daphne: Server, sandbox: SandboxInfo) -> None:
