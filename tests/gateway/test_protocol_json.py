@@ -322,6 +322,7 @@ def test_error_raised_by_its_query_code_is_named_by_its_shape() -> None:
     error = AwsError("gone", code="AWS.SimpleQueueService.NonExistentQueue")
     response = PROTOCOL.serialize_error(sqs, None, error, request_id="r")
     assert json.loads(response.body)["__type"] == "com.amazonaws.sqs#QueueDoesNotExist"
+    assert response.headers["x-amzn-ErrorType"] == "com.amazonaws.sqs#QueueDoesNotExist"
     assert response.headers["x-amzn-query-error"] == "AWS.SimpleQueueService.NonExistentQueue;Sender"
 
 

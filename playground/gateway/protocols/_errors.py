@@ -85,7 +85,7 @@ def error_parts(service: ServiceModel, operation: OperationModel | None, error: 
     shape = found.shape if found else None
     # A provider may raise by the query code; the body still names the shape.
     name = shape.name if shape is not None else error.code
-    headers = {"x-amzn-ErrorType": name}
+    headers: dict[str, str] = {}
     type_name = name
     if is_query_compatible(service):
         if found is not None:
@@ -96,6 +96,8 @@ def error_parts(service: ServiceModel, operation: OperationModel | None, error: 
             sender = error.sender_fault and error.status < 500
         code = found.query_code if found else error.code
         headers["x-amzn-query-error"] = f"{code};{'Sender' if sender else 'Receiver'}"
+    # The header names the error as the body's __type does: the shape's full id where AWS gives it.
+    headers["x-amzn-ErrorType"] = type_name
     message_key = "message"
     if shape is not None and "message" not in shape.members and "Message" in shape.members:
         message_key = "Message"

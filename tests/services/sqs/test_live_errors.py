@@ -198,3 +198,21 @@ def test_the_cli_names_the_unknown_attribute(aws_cli: Any, make_queue: Callable[
     assert result.returncode != 0
     assert "InvalidAttributeName" in result.stderr
     assert "Unknown Attribute VisibilityTimeout ." in result.stderr
+
+
+# --- the error's name in the header and the body ------------------------------------------------------
+
+
+def test_a_missing_queue_is_named_by_the_shape_id_and_its_query_code(sqs: Any, sandbox: SandboxInfo) -> None:
+    with pytest.raises(ClientError) as caught:
+        sqs.get_queue_attributes(QueueUrl=f"https://localhost/{sandbox.account_id}/nowhere")
+    response = caught.value.response
+    headers = response["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["x-amzn-errortype"] == "com.amazonaws.sqs#QueueDoesNotExist"
+    assert refusal(caught) == (
+        "AWS.SimpleQueueService.NonExistentQueue",
+        400,
+        "AWS.SimpleQueueService.NonExistentQueue;Sender",
+        "The specified queue does not exist.",
+    )
+    assert response["Error"]["QueryErrorCode"] == "QueueDoesNotExist"
