@@ -45,6 +45,11 @@ class Gui:
 
     # --- doing things -----------------------------------------------------------------------
 
+    def settle(self) -> None:
+        """Wait until the automatic layout has put every node in its place (nodes move when one is
+        added or an edge changes; a drag must not start on a node about to move)."""
+        expect(self.page.locator("body")).to_have_attribute("data-layout", "idle", timeout=UI_TIMEOUT)
+
     def create(self, kind: str, **fields: str | bool) -> None:
         """Fill the palette's form for `kind` (queue, topic, key) and wait until it closes."""
         self.page.locator(f'#palette button[data-create="{kind}"]').click()
@@ -59,6 +64,7 @@ class Gui:
         expect(dialog).to_have_count(0, timeout=UI_TIMEOUT)
 
     def select(self, name: str) -> None:
+        self.settle()
         self.node(name).locator(".pg-name").click()
         expect(self.inspector.locator(".insp-panel[data-id]")).to_have_attribute(
             "data-id", re.compile(re.escape(name) + "$")
@@ -69,6 +75,8 @@ class Gui:
         port = self.node(source).locator(".output_1")
         drop = self.node(target).locator(".pg-icon")
         expect(port).to_be_visible()
+        expect(drop).to_be_visible()
+        self.settle()
         start = port.bounding_box()
         end = drop.bounding_box()
         assert start
@@ -81,9 +89,10 @@ class Gui:
 
     def click_edge(self, kind: str) -> None:
         """Click on the middle of an edge's line (its bounding box's centre may be off a curve)."""
+        self.settle()
         point = (
             self.edge(kind)
-            .locator(".main-path")
+            .locator(".main-path:not(.pg-hit)")
             .evaluate(
                 """path => {
                 const middle = path.getPointAtLength(path.getTotalLength() / 2);

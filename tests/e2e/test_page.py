@@ -70,12 +70,13 @@ def test_node_positions_survive_a_reload(gui: Gui) -> None:
     gui.create("queue", name="movable")
     node = gui.node("movable")
     expect(node).to_be_visible()
+    gui.settle()
     box = node.bounding_box()
     assert box
     mouse = gui.page.mouse
     mouse.move(box["x"] + 60, box["y"] + 12)
     mouse.down()
-    mouse.move(box["x"] - 200, box["y"] + 160, steps=6)
+    mouse.move(box["x"] + 260, box["y"] + 160, steps=6)
     mouse.up()
     # The position is saved shortly after the drag; the saved layout is what a reload draws.
     gui.page.wait_for_function("window.playground.diagram.layoutSaved()")
