@@ -4,11 +4,15 @@ every assertion reads what is on the screen."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
+
+from tests.conftest import VENV_BIN, SandboxInfo
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 UI_TIMEOUT = 5_000  # ms: "appears within a second" with room for a loaded CI machine
@@ -117,3 +121,19 @@ class Gui:
     def screenshot(self, state: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{self.name}--{state}.png"))
+
+
+def paste(line: str, info: SandboxInfo, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run a command line as a student pasting it into bash, with the sandbox's keys configured."""
+    env = {
+        "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
+        "HOME": str(home),
+        "AWS_ACCESS_KEY_ID": info.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": info.secret_access_key,
+        "AWS_DEFAULT_REGION": info.region,
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_PAGER": "",
+    }
+    return subprocess.run(["bash", "-c", line], env=env, capture_output=True, text=True, timeout=120)
