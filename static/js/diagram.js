@@ -221,7 +221,7 @@ export class Diagram {
     this.nodes.set(id, created);
     this.byDrawId.set(drawId, id);
     this.added.add(id);
-    this.keepInView();
+    if (this.positions[id]) this.keepInView(); // the layout looks after the others once placed
     return node;
   }
 
@@ -438,7 +438,7 @@ export class Diagram {
     }
     for (const key of this.edges.keys()) this.drawRoute(key);
     this.refreshLabels();
-    this.keepInView();
+    this.showAdded();
   }
 
   /** Lay out every node again, the ones the student placed too (their places are forgotten). */
@@ -701,6 +701,15 @@ export class Diagram {
       label.style.left = `${at.x}px`;
       label.style.top = `${at.y}px`;
     }
+    // Labels that would cover each other (edges into one node end alike) stack upwards.
+    const placed = [];
+    for (const label of this.labels.values()) {
+      let box = { left: label.offsetLeft - label.offsetWidth / 2, top: label.offsetTop, width: label.offsetWidth, height: label.offsetHeight };
+      const clash = () => placed.some((o) => box.left < o.left + o.width && o.left < box.left + box.width && box.top < o.top + o.height && o.top < box.top + box.height);
+      for (let tries = 0; tries < 6 && clash(); tries += 1) box = { ...box, top: box.top - box.height - 1 };
+      label.style.top = `${box.top}px`;
+      placed.push(box);
+    }
   }
 
   quietly(change) {
@@ -788,11 +797,13 @@ export class Diagram {
   /** A node that just appeared outside the visible part of the canvas brings every node into view. */
   showAdded() {
     const view = this.element.getBoundingClientRect();
+    const tools = this.options.tools?.()?.getBoundingClientRect();
     const hidden = Array.from(this.added).some((id) => {
       const element = this.nodes.get(id)?.element;
       if (!element) return false;
       const box = element.getBoundingClientRect();
-      return box.left < view.left || box.top < view.top || box.right > view.right - 8 || box.bottom > view.bottom;
+      const underTools = tools && box.top < tools.bottom && box.right > tools.left && box.bottom > tools.top;
+      return underTools || box.left < view.left || box.top < view.top || box.right > view.right - 8 || box.bottom > view.bottom;
     });
     this.added.clear();
     if (hidden && !this.editor.drag && !this.editor.connection) this.fit();

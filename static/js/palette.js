@@ -94,6 +94,7 @@ export class Palette {
         ...registry.legend
           .filter((entry) => !seen.has(entry.kind) && seen.add(entry.kind))
           .map((entry) => h("li", { dataset: { kind: entry.kind } }, h("span", { class: `swatch edge-${entry.kind.toLowerCase().replace(/[^a-z0-9-]/g, "-")}` }), ` ${entry.label}`)),
+        h("li", { class: "legend-problem", title: "A link that does not work right now: hover over it or select it to see why" }, h("span", { class: "swatch" }), " not working"),
       );
     }
   }
