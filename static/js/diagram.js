@@ -8,7 +8,7 @@
 // handed to `onConnect`, which performs the AWS calls (wiring.js) and answers whether they stand.
 
 import { debounce, h } from "./dom.js";
-import { layOut, roundedPath, routeCrosses } from "./layout.js";
+import { layOut, roundedPath, routeCrosses, warmUp } from "./layout.js";
 import { iconUrl, isHidden, kindKey, kindOf, normalizeNode } from "./nodes.js";
 import { registry } from "./services.js";
 
@@ -86,6 +86,7 @@ export class Diagram {
     this.layAgain = false;
     const layoutLater = debounce(() => this.relayout(), 120);
     this.layoutWaiting = false; // a layout is asked for and has not run yet
+    if (options.layoutWorker) warmUp(options.layoutWorker); // the worker loads while the graph does
     this.layoutSoon = () => {
       this.layoutWaiting = true;
       this.layoutState("busy");
@@ -337,13 +338,15 @@ export class Diagram {
     return { x: data.pos_x, y: data.pos_y };
   }
 
-  moveNode(entry, x, y) {
+  /** Put a node at (x, y). `redraw` false: its edges are drawn afterwards by the caller (moving
+   * many nodes, Drawflow's redraw of each one's edges would lay the page out once per node). */
+  moveNode(entry, x, y, { redraw = true } = {}) {
     const data = this.editor.drawflow.drawflow[this.editor.module].data[entry.drawId];
     data.pos_x = x;
     data.pos_y = y;
     entry.element.style.left = `${x}px`;
     entry.element.style.top = `${y}px`;
-    this.editor.updateConnectionNodes(`node-${entry.drawId}`);
+    if (redraw) this.editor.updateConnectionNodes(`node-${entry.drawId}`);
   }
 
   /** Whether `id` stays where the student put it. */
@@ -424,7 +427,7 @@ export class Diagram {
       this.placed.set(id, at);
       const now = this.placeOf(entry);
       if (now.x !== at.x || now.y !== at.y) {
-        this.moveNode(entry, at.x, at.y);
+        this.moveNode(entry, at.x, at.y, { redraw: false });
         this.added.add(id);
       }
     }
@@ -436,7 +439,17 @@ export class Diagram {
       if (fixedBoxes.some((box) => routeCrosses(absolute, box))) continue;
       this.routes.set(key, { points: absolute, ends: [{ ...this.placed.get(edge.source) }, { ...this.placed.get(edge.target) }] });
     }
-    for (const key of this.edges.keys()) this.drawRoute(key);
+    // Edges: the layout's routes, drawn from the places just set (no reading back); Drawflow
+    // redraws the rest, after every node has moved.
+    const curved = new Set();
+    for (const [key, edge] of this.edges) {
+      this.drawRoute(key);
+      if (!this.routes.has(key)) curved.add(edge.source);
+    }
+    for (const id of curved) {
+      const entry = this.nodes.get(id);
+      if (entry) this.editor.updateConnectionNodes(`node-${entry.drawId}`);
+    }
     this.refreshLabels();
     this.showAdded();
   }

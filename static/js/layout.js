@@ -33,6 +33,15 @@ function elk(workerUrl) {
   return engine;
 }
 
+/** Start the worker now (it loads and compiles ELK, 1.6 MB, while the page does other things). */
+export function warmUp(workerUrl) {
+  try {
+    elk(workerUrl);
+  } catch {
+    // the first layout says why
+  }
+}
+
 /**
  * Lay out `nodes` ({id, width, height, column, out: {x, y}, in: {x, y}}: sizes and port centres
  * relative to the node) joined by `edges` ({key, source, target}).

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.conftest import Student
@@ -62,6 +63,20 @@ export const palette = entries.map((entry) => ({{
 """
 
 
+def _unless_gone(handler: Callable[[Route], None]) -> Callable[[Route], None]:
+    """A route handler that lets go when its page does (a reload, the end of the test) while the
+    request is on its way."""
+
+    def handle(route: Route) -> None:
+        try:
+            handler(route)
+        except PlaywrightError as gone:
+            if "disposed" not in str(gone) and "closed" not in str(gone):
+                raise
+
+    return handle
+
+
 def _with_coming_services(page: Page, student: Student) -> None:
     """Reload the sandbox page with the coming services listed, their GUI modules, one service with
     no GUI module (ec2) and one EC2 instance in the graph."""
@@ -103,9 +118,9 @@ def _with_coming_services(page: Page, student: Student) -> None:
         )
         route.fulfill(response=response, json=document)
 
-    page.route(re.compile(r"/static/js/services\.js$"), services_js)
-    page.route(re.compile(r"/static/services/(" + "|".join(COMING) + r")/gui\.js$"), module)
-    page.route(re.compile(rf"/api/sandboxes/{info.id}/graph/$"), graph)
+    page.route(re.compile(r"/static/js/services\.js$"), _unless_gone(services_js))
+    page.route(re.compile(r"/static/services/(" + "|".join(COMING) + r")/gui\.js$"), _unless_gone(module))
+    page.route(re.compile(rf"/api/sandboxes/{info.id}/graph/$"), _unless_gone(graph))
     page.reload()
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     expect(page.locator("body")).to_have_attribute("data-live", "true")
