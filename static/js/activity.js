@@ -75,13 +75,15 @@ export class Activity {
   /** Fill a row's command line once the CLI's names for the service are known. */
   async command(box, call, params) {
     const names = await cliNames(call.service, this.config.urls.cli);
-    const options = { defaultRegion: this.config.sandbox.region };
+    // Shown and copied alike with --endpoint-url: a line pasted from the screen must never reach
+    // real AWS (with whatever the default profile holds).
+    const options = { defaultRegion: this.config.sandbox.region, endpointUrl: this.config.endpoint_url };
     const shown = commandWords(names, call, call.params, options);
     if (!shown) {
       box.replaceChildren(h("span", { class: "muted" }, `no aws CLI command for ${call.service} ${call.operation}`));
       return;
     }
-    const copied = commandWords(names, call, params || call.params, { ...options, endpointUrl: this.config.endpoint_url });
+    const copied = commandWords(names, call, params || call.params, options);
     const code = h("code", { dataset: { cli: commandText(copied) } }, commandShown(shown));
     box.replaceChildren(code, copyButton(() => commandText(copied)));
   }

@@ -17,7 +17,8 @@
 // The call log keeps no payloads (a message body is '<12 chars>', a secret '***') and cuts long
 // strings ("…"): such values are shown as they were recorded. On screen long values are shortened
 // in the middle; Copy gives the whole command, with this page's own calls' payloads in full (the
-// page remembers what it sent: api.sent) and --endpoint-url, so that it runs when pasted.
+// page remembers what it sent: api.sent). Both carry --endpoint-url: a line pasted into a terminal
+// runs against this server, never against real AWS with the default profile's keys.
 
 const tables = new Map(); // service -> Promise<names | null>
 
