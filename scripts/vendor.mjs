@@ -8,6 +8,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const files = {
   // The diagram: nodes are DOM elements and edges SVG paths, so Playwright can drive them.
   drawflow: ["dist/drawflow.min.js", "dist/drawflow.min.css", "LICENSE"],
+  // The diagram's layout (layered, edges routed clear of nodes): the API in the page, the
+  // algorithm in a Web Worker, so laying out hundreds of nodes never freezes the page.
+  elkjs: ["lib/elk-api.js", "lib/elk-worker.min.js", "LICENSE.md"],
 };
 
 const vendor = join(root, "static", "vendor");

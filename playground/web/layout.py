@@ -1,4 +1,7 @@
-"""Node positions of a sandbox's diagram: read them all, save some."""
+"""Node positions of a sandbox's diagram: read them all, save some, forget them all.
+
+Only the places a student chose are kept (by dragging a node); every other node goes where the
+diagram's automatic layout puts it, each time it is drawn."""
 
 from __future__ import annotations
 
@@ -35,3 +38,9 @@ def positions_save(*, sandbox: Sandbox, positions: Mapping[str, Mapping[str, flo
         rows, update_conflicts=True, unique_fields=["sandbox", "node_id"], update_fields=["x", "y"]
     )
     return len(rows)
+
+
+def positions_forget(*, sandbox: Sandbox) -> int:
+    """Forget every saved position; returns how many there were."""
+    deleted, _ = NodePosition.objects.filter(sandbox=sandbox).delete()
+    return deleted

@@ -10,5 +10,5 @@ urlpatterns = [
     path("sandboxes/", views.sandbox_list, name="sandbox-list"),
     path("sandboxes/<int:sandbox_id>/", views.sandbox_page, name="sandbox"),
     path("sandboxes/<int:sandbox_id>/layout/", views.sandbox_layout, name="sandbox-layout"),
-    path("sandboxes/<int:sandbox_id>/sqs/peek/", views.sandbox_sqs_peek, name="sandbox-sqs-peek"),
+    path("cli/<str:service>/", views.cli_command_names, name="cli-names"),
 ]

@@ -1,6 +1,7 @@
-"""GUI views: the sandbox list, the sandbox page (the live diagram), and the two small JSON
-endpoints only the GUI needs (node positions, SQS peek). Everything else the page does goes
-through the REST API (/api/sandboxes/...) and the sandbox's WebSocket.
+"""GUI views: the sandbox list, the sandbox page (the live diagram), and the small JSON endpoints
+only the GUI needs (node positions, the aws CLI's names). Everything else the page does goes
+through the REST API (/api/sandboxes/...), the sandbox's WebSocket, and the pages service apps
+serve themselves (their urls.py, handed to their GUI module by ServiceApp.gui_config()).
 
 Who sees what is playground.sandboxes.access's: the owner uses the page fully; an instructor of
 the sandbox's classroom watches it read-only (no AWS calls, no wiring, no secrets). The page
@@ -20,13 +21,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from playground.catalog import GROUPS, service_apps
 from playground.sandboxes.access import Role, sandbox_for
 from playground.sandboxes.models import Clock, Sandbox
-from playground.web.layout import positions_of, positions_save
+from playground.web.cli import cli_names
+from playground.web.layout import positions_forget, positions_of, positions_save
 from playground.web.logins import client_address, retry_after
-from playground.web.peek import queue_peek
 
 
 def _visible(request: HttpRequest, sandbox_id: int) -> tuple[Sandbox, Role]:
@@ -74,8 +77,21 @@ def sandbox_page(request: HttpRequest, sandbox_id: int) -> HttpResponse:
             "api": f"/api/sandboxes/{sandbox.pk}/",
             "websocket": f"/ws/sandboxes/{sandbox.pk}/",
             "layout": reverse("sandbox-layout", args=[sandbox.pk]),
-            "peek": reverse("sandbox-sqs-peek", args=[sandbox.pk]),
+            "cli": reverse("cli-names", args=["SERVICE"]),
         },
+        # Each installed service app, with its GUI module (static/services/<svc>/gui.js) when it has
+        # one: the palette, node kinds, inspector panels, wiring and legend come from there.
+        "services": [
+            {
+                "label": app.label,
+                "title": app.title,
+                "group": app.group,
+                "gui": app.gui_module(),
+                "config": app.gui_config(sandbox_id=sandbox.pk),
+            }
+            for app in service_apps()
+        ],
+        "groups": list(GROUPS),
         "positions": positions_of(sandbox=sandbox),
         "clock": Clock.current(sandbox.pk).as_dict(),
         # An instructor watching a student's diagram: no AWS calls, no wiring, no secrets.
@@ -93,16 +109,17 @@ def sandbox_page(request: HttpRequest, sandbox_id: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "POST", "DELETE"])
 def sandbox_layout(request: HttpRequest, sandbox_id: int) -> HttpResponse:
-    """GET: every saved node position. POST {"positions": {node id: {"x", "y"}}}: save those
-    (the owner only: an instructor's look does not rearrange a student's diagram)."""
+    """GET: every saved node position. POST {"positions": {node id: {"x", "y"}}}: save those.
+    DELETE: forget them all (the diagram's Tidy lays every node out again). Saving and forgetting
+    are the owner's only: an instructor's look does not rearrange a student's diagram."""
     sandbox, role = _visible(request, sandbox_id)
+    if request.method in ("POST", "DELETE") and role != Role.OWNER:
+        return JsonResponse({"code": "AccessDenied", "message": "Only the sandbox's owner arranges it."}, status=403)
+    if request.method == "DELETE":
+        return JsonResponse({"forgotten": positions_forget(sandbox=sandbox)})
     if request.method == "POST":
-        if role != Role.OWNER:
-            return JsonResponse(
-                {"code": "AccessDenied", "message": "Only the sandbox's owner arranges it."}, status=403
-            )
         try:
             document = json.loads(request.body or b"{}")
             saved = positions_save(sandbox=sandbox, positions=document.get("positions") or {})
@@ -112,20 +129,15 @@ def sandbox_layout(request: HttpRequest, sandbox_id: int) -> HttpResponse:
     return JsonResponse({"positions": positions_of(sandbox=sandbox)})
 
 
-@login_required
 @require_GET
-def sandbox_sqs_peek(request: HttpRequest, sandbox_id: int) -> JsonResponse:
-    """GET ?arn=<queue ARN>&limit=N: the queue's messages and their state, changing nothing."""
-    sandbox, _ = _visible(request, sandbox_id)
-    try:
-        limit = int(request.GET.get("limit", "10"))
-    except ValueError:
-        limit = 10
-    now = Clock.current(sandbox.pk).now()
-    found = queue_peek(sandbox=sandbox, arn=request.GET.get("arn", ""), now=now, limit=limit)
-    if found is None:
-        return JsonResponse({"code": "QueueDoesNotExist", "message": "The specified queue does not exist."}, status=404)
-    return JsonResponse(found)
+@cache_control(max_age=3600)
+def cli_command_names(request: HttpRequest, service: str) -> JsonResponse:
+    """The aws CLI's command and option names for each operation of a botocore service (cli.py),
+    for the activity panel's command lines. The same for everyone: no sandbox, no sign-in."""
+    names = cli_names(service) if service.replace("-", "").isalnum() else None
+    if names is None:
+        return JsonResponse({"code": "NotFound", "message": f"The aws CLI has no service {service!r}."}, status=404)
+    return JsonResponse(names)
 
 
 class RateLimitedAuthenticationForm(AuthenticationForm):

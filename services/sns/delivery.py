@@ -148,6 +148,24 @@ def node_of(subscription: Subscription) -> str:
     return subscription.endpoint if subscription.protocol in ("sqs", "lambda", "firehose") else subscription.arn
 
 
+def delivery_problem(subscription: Subscription, *, topic_arn: str) -> Outcome | None:
+    """What makes every delivery to an SQS subscription fail right now, as the `failed` flow event
+    would say it (code, reason), or None: the queue is gone, or its policy does not let the topic
+    send. The diagram marks the subscription's edge with it (graph.py), so that a student sees the
+    loss AWS keeps silent before publishing, and after a reload."""
+    if subscription.protocol != "sqs":
+        return None
+    from services.sqs.public import queue_by_arn
+
+    queue = queue_by_arn(sandbox=subscription.sandbox, arn=subscription.endpoint)
+    if queue is None:
+        return Outcome.client_error("NonExistentQueue", f"the queue {subscription.endpoint} does not exist")
+    decision = queue_allows_topic(policy=queue.policy, queue_arn=queue.arn, topic_arn=topic_arn)
+    if not decision.allowed:
+        return Outcome.client_error("AccessDenied", f"the queue refused the topic: {decision.reason}")
+    return None
+
+
 # --- fan-out ------------------------------------------------------------------------------------------
 
 

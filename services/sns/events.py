@@ -17,6 +17,18 @@
       dead-lettered   topic -> dead-letter queue   the attempt failed for good and the message went to
                                             the subscription's dead-letter queue (detail: reason, subscriber)
 
+    A failed or dead-lettered event's detail says why: error_code (AccessDenied when the queue policy
+    does not let the topic send, NonExistentQueue, an HTTP status...), reason (a sentence), protocol,
+    attempt, and dead_letter_error when the dead-letter queue refused the message too. The GUI's
+    activity panel shows each failed delivery with that reason and a fix (services/sns/static/
+    services/sns/gui.js, explainFlow), and marks the edge.
+
+What is not an event but goes with them: while every delivery to an SQS subscription would fail
+(no queue, or a queue policy that refuses the topic), its edge in the diagram (graph.py) carries
+"problem": {"code", "reason"} with the same code and reason (delivery.delivery_problem), so the
+diagram shows the silent loss before anything is published, and after a reload; it goes away when
+the policy is fixed.
+
 Every event is sent when the transaction that caused it commits (playground.live.bus).
 """
 

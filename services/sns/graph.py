@@ -6,7 +6,8 @@
             "protocol", "endpoint"}, keyed by the subscription's ARN)
     edges   "subscription": topic -> queue (SQS), topic -> function / stream (Lambda, Firehose), or
             topic -> subscriber node; its id is the subscription's ARN and it carries the
-            subscription's attributes (FilterPolicy, RawMessageDelivery, PendingConfirmation...)
+            subscription's attributes (FilterPolicy, RawMessageDelivery, PendingConfirmation...), and
+            "problem": {"code", "reason"} while every delivery to it fails (delivery.delivery_problem)
             "dead-letter": topic -> the subscription's dead-letter queue
             "encryption": KMS key -> topic, for a topic with KmsMasterKeyId naming a key of the sandbox
 
@@ -20,7 +21,7 @@ from typing import Any
 
 from playground.sandboxes.models import Sandbox
 from services.kms.public import resolve_key_arn
-from services.sns.delivery import node_of
+from services.sns.delivery import delivery_problem, node_of
 from services.sns.models import PlatformApplication, Subscription, Topic
 from services.sns.platforms import application_attributes
 from services.sns.subscriptions import subscription_attributes
@@ -92,6 +93,8 @@ def graph(*, sandbox: Sandbox, now: dt.datetime, region: str | None) -> dict[str
                 "attributes": subscription_attributes(subscription),
             }
         )
+        if problem := delivery_problem(subscription, topic_arn=topic.arn):
+            edges[-1]["problem"] = {"code": problem.code, "reason": problem.reason}
         if subscription.dead_letter_arn:
             edges.append(
                 {

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.urls import reverse
+
 from playground import catalog
 
 
@@ -13,3 +15,7 @@ class SqsConfig(catalog.ServiceApp):
     quotas = {"Queue": 100}
     stored_payloads = {"Message": "size"}
     storing_operations = frozenset({"SendMessage", "SendMessageBatch"})
+
+    def gui_config(self, *, sandbox_id: int) -> dict[str, object]:
+        """The inspector's Peek reads /sqs/sandboxes/<id>/peek/ (views.py)."""
+        return {"peek": reverse("sqs:peek", args=[sandbox_id])}

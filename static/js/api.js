@@ -56,8 +56,13 @@ export function listOf(document, ...keys) {
   return [];
 }
 
+const SENT_KEPT = 200;
+
 export function makeApi(config) {
   const base = config.urls.api; // "/api/sandboxes/<id>/"
+  // The AWS calls this page made, with their parameters in full, oldest first: the call log keeps
+  // payloads only as their size, and the activity panel's Copy gives this page's own calls whole.
+  const sent = [];
   const query = (params) => {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== null) search.set(name, value);
@@ -78,15 +83,21 @@ export function makeApi(config) {
     deleteKey: (id) => request("DELETE", `${base}credentials/${encodeURIComponent(id)}/`),
     /** Run an AWS operation: params and result as boto3 has them (blobs as base64 text). The
      * last argument may be a node: its region picks the Region the operation runs in. */
-    aws: (service, operation, params = {}, { region } = {}) =>
-      request(
+    aws: (service, operation, params = {}, { region } = {}) => {
+      sent.push({ service, operation, params, region: region || config.sandbox.region });
+      if (sent.length > SENT_KEPT) sent.shift();
+      return request(
         "POST",
         `${base}aws/${service}/${operation}/${region && region !== config.sandbox.region ? query({ region }) : ""}`,
         params,
-      ),
-    peek: (arn, limit = 10) => request("GET", `${config.urls.peek}${query({ arn, limit })}`),
+      );
+    },
+    sent,
+    /** GET one of the GUI's own JSON endpoints (a service's, from its gui_config()). */
+    get: (url, params = {}) => request("GET", `${url}${query(params)}`),
     // keepalive: a save started as the page goes away (a reload right after a drag) still arrives.
     saveLayout: (positions) => request("POST", config.urls.layout, { positions }, { keepalive: true }),
+    forgetLayout: () => request("DELETE", config.urls.layout),
   };
 }
 

@@ -8,14 +8,18 @@
 // handed to `onConnect`, which performs the AWS calls (wiring.js) and answers whether they stand.
 
 import { debounce, h } from "./dom.js";
-import { HIDDEN, kindKey, kindOf, normalizeNode } from "./nodes.js";
+import { layOut, roundedPath, routeCrosses, warmUp } from "./layout.js";
+import { iconUrl, isHidden, kindKey, kindOf, normalizeNode } from "./nodes.js";
+import { registry } from "./services.js";
 
 const COLUMN_WIDTH = 250; // nodes are 190 px wide (sandbox.css), in pixels whatever the font size
 const ROW_HEIGHT = 110;
 const MARGIN = 40;
+const TOP = 64; // the layout starts below the zoom buttons
 const CLIENT_DISTANCE = 110; // how far outside a node a flow from or to "client" starts or ends
 const FLOW_MS = 1100;
 const MAX_DOTS = 30; // beyond this many flows in the air at once, the extra ones are not drawn
+const PROBLEM_MS = 60_000; // how long an edge shows a failure a flow event reported (the graph's stay)
 
 const edgeKey = (source, target) => `${source}|${target}`;
 const slug = (text) => String(text || "").toLowerCase().replace(/[^a-z0-9]+/g, "-");
@@ -24,18 +28,23 @@ function escapeHtml(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
-/** An edge of a service's graph in one shape: {source, target, kind, label, raw}. Keys are drawn
- * from the key (whatever direction the service states it), so their port is always the output. */
+/** An edge of a service's graph in one shape: {source, target, kind, label, problem, raw}. A node
+ * whose kind has only an output port (a KMS key) is drawn as the edge's source, whatever direction
+ * the service states it in. `problem` ({code, reason}) says the link does not work right now. */
 function normalizeEdge(raw, nodes) {
   let source = raw.source;
   let target = raw.target;
   const kind = raw.kind || raw.type || "link";
-  const isKey = (id) => nodes.get(id)?.node.type === "key" && nodes.get(id)?.node.service === "kms";
-  if (isKey(target) && !isKey(source)) [source, target] = [target, source];
+  const ports = (id) => {
+    const node = nodes.get(id)?.node;
+    return node ? kindOf(node).ports : { in: true, out: true };
+  };
+  if (ports(target).in === false && ports(source).in !== false) [source, target] = [target, source];
   let label = raw.label || "";
   if (!label && raw.max_receive_count) label = `after ${raw.max_receive_count} receives`;
   if (!label && raw.filter_policy) label = "filtered";
-  return { source, target, kind, label, raw };
+  const problem = raw.problem ? (typeof raw.problem === "string" ? { reason: raw.problem } : raw.problem) : null;
+  return { source, target, kind, label, problem, raw };
 }
 
 export class Diagram {
@@ -49,7 +58,12 @@ export class Diagram {
    *   onConnect(source, target) -> Promise<{kind, label}|null>   perform the wiring, null when refused
    *   onDisconnect(edge, source, target) -> Promise<boolean>      undo it, false when that failed
    *   onDeleteRequest(node)    Delete pressed on a selected node
-   *   savePositions({id: {x, y}})
+   *   explain(edge) -> {reason, fix}   what a problem the graph states on an edge means
+   *   tools() -> element       the zoom buttons over the diagram (fit() keeps nodes below them)
+   *   savePositions({id: {x, y}})   where the student put nodes
+   *   forgetPositions()        Tidy: the saved places are forgotten
+   *   layoutWorker             URL of ELK's worker script (layout.js); no layout without it
+   *   onLayoutState("busy"|"idle")   a layout is waiting or running / everything is in its place
    */
   constructor(element, options) {
     this.element = element;
@@ -62,7 +76,22 @@ export class Diagram {
     this.graphEdges = []; // the edges of the last graph read
     // Edges the student made ({edge, at}) or removed ({edge: null, at}) since that graph was read.
     this.localEdges = new Map();
+    // Problems flow events reported on an edge (a failed delivery): edgeKey -> {problem, at}.
+    this.eventProblems = new Map();
+    // Where the student put nodes (saved for the sandbox): the layout leaves these where they are.
     this.positions = { ...(options.positions || {}) };
+    this.placed = new Map(); // node id -> {x, y} where the layout put it
+    this.routes = new Map(); // edgeKey -> {points, ends: [source place, target place]} from the layout
+    this.laying = null; // the layout running now (a promise)
+    this.layAgain = false;
+    const layoutLater = debounce(() => this.relayout(), 120);
+    this.layoutWaiting = false; // a layout is asked for and has not run yet
+    if (options.layoutWorker) warmUp(options.layoutWorker); // the worker loads while the graph does
+    this.layoutSoon = () => {
+      this.layoutWaiting = true;
+      this.layoutState("busy");
+      layoutLater();
+    };
     this.unsaved = {};
     this.saving = 0; // position saves on their way to the server
     this.quiet = false; // true while the diagram itself changes connections: not the student's doing
@@ -70,6 +99,7 @@ export class Diagram {
     this.clientFlows = new Map(); // timer -> target of a client's flow waiting to be drawn
     this.flushPositions = debounce(() => this.savePositions(), 400, 2000);
     this.maxZoom = 1; // what fit() may zoom in to (projector mode allows more)
+    this.minZoom = 0; // what fit() may zoom out to (projector mode: never below 1)
     this.added = new Set(); // nodes added since the last look at whether they are in view
     this.keepInView = debounce(() => this.showAdded(), 80);
 
@@ -98,6 +128,22 @@ export class Diagram {
       else if (editor.node_selected) this.options.onDeleteRequest?.(this.nodeOfDrawId(editor.node_selected.id.slice(5)));
     };
     editor.start();
+    // Drawflow listens for Delete on its container, but a click on an edge does not focus it
+    // (Drawflow cancels that mousedown's default): focus it on every press inside the diagram, so
+    // "select an edge, press Delete" works at once.
+    element.addEventListener(
+      "mousedown",
+      (event) => {
+        if (!event.target.closest("input, textarea, select, button, [contenteditable]")) element.focus({ preventScroll: true });
+      },
+      true,
+    );
+    // Each edge gets a wide invisible twin to click on (paths.js keeps its shape the edge's own).
+    const update = editor.updateConnectionNodes.bind(editor);
+    editor.updateConnectionNodes = (id) => {
+      update(id);
+      this.followPaths(id);
+    };
 
     editor.on("nodeSelected", (drawId) => this.options.onSelect(this.nodeOfDrawId(drawId)));
     editor.on("nodeUnselected", () => this.options.onSelect(null));
@@ -156,7 +202,7 @@ export class Diagram {
     const id = raw.id || raw.arn;
     const entry = this.nodes.get(id);
     const node = normalizeNode(raw, entry?.node);
-    if (HIDDEN.has(kindKey(node))) return null;
+    if (isHidden(node.service, node.type)) return null;
     if (entry) {
       entry.node = node;
       this.render(entry);
@@ -164,7 +210,10 @@ export class Diagram {
     }
     const kind = kindOf(node);
     const place = this.positions[id] || this.autoPlace(node);
-    const classes = [`pg-kind-${slug(kindKey(node))}`, kind.ports.in ? "" : "pg-no-in", kind.ports.out ? "" : "pg-no-out"];
+    if (!this.positions[id]) this.layoutSoon(); // the layout finds it its place
+    // A node the layout is to place stays invisible until it is in its place (a moment).
+    const unplaced = !this.positions[id] && this.options.layoutWorker ? "pg-unplaced" : "";
+    const classes = [`pg-kind-${slug(kindKey(node))}`, kind.ports.in ? "" : "pg-no-in", kind.ports.out ? "" : "pg-no-out", unplaced];
     const drawId = String(
       this.editor.addNode(kindKey(node), 1, 1, place.x, place.y, classes.filter(Boolean).join(" "), {}, this.html(node)),
     );
@@ -172,9 +221,8 @@ export class Diagram {
     const created = { node, drawId, element };
     this.nodes.set(id, created);
     this.byDrawId.set(drawId, id);
-    if (!this.positions[id]) this.remember(id, place.x, place.y);
     this.added.add(id);
-    this.keepInView();
+    if (this.positions[id]) this.keepInView(); // the layout looks after the others once placed
     return node;
   }
 
@@ -189,12 +237,13 @@ export class Diagram {
     this.nodes.delete(id);
     this.byDrawId.delete(entry.drawId);
     delete this.positions[id];
+    this.placed.delete(id);
   }
 
   html(node) {
     const kind = kindOf(node);
     return `<div class="pg-node" data-id="${escapeHtml(node.id)}" data-name="${escapeHtml(node.name)}" data-kind="${escapeHtml(kindKey(node))}">
-      <img class="pg-icon" alt="" draggable="false" src="${this.options.iconBase}${kind.icon(node)}.svg">
+      <img class="pg-icon" alt="" draggable="false" src="${escapeHtml(iconUrl(kind.icon(node), this.options.iconBase))}">
       <div class="pg-text"><div class="pg-name" title="${escapeHtml(node.id)}">${escapeHtml(node.label)}</div>
       <div class="pg-sub">${escapeHtml(kind.subtitle(node))}</div></div>
       <div class="pg-badges">${this.badgesHtml(node)}</div></div>`;
@@ -220,7 +269,7 @@ export class Diagram {
     element.querySelector(".pg-name").textContent = node.label;
     element.querySelector(".pg-sub").textContent = kind.subtitle(node);
     const icon = element.querySelector(".pg-icon");
-    const src = `${this.options.iconBase}${kind.icon(node)}.svg`;
+    const src = iconUrl(kind.icon(node), this.options.iconBase);
     if (icon.getAttribute("src") !== src) icon.setAttribute("src", src);
     const badges = kind.badges(node);
     const box = element.querySelector(".pg-badges");
@@ -250,17 +299,202 @@ export class Diagram {
     this.render(entry);
   }
 
-  /** A free place for a new node: the first empty row of its kind's column. */
+  /** A first place for a new node until the layout gives it its own: the first empty row of its
+   * kind's column. */
   autoPlace(node) {
     const column = kindOf(node).column(node);
     const x = MARGIN + column * COLUMN_WIDTH;
     const taken = new Set();
-    for (const place of Object.values(this.positions)) {
+    for (const place of [...Object.values(this.positions), ...this.placed.values()]) {
       if (Math.abs(place.x - x) < COLUMN_WIDTH / 2) taken.add(Math.round((place.y - MARGIN) / ROW_HEIGHT));
     }
     let row = 0;
     while (taken.has(row)) row += 1;
-    return { x, y: MARGIN + row * ROW_HEIGHT };
+    const place = { x, y: TOP + row * ROW_HEIGHT };
+    this.placed.set(node.id, place);
+    return place;
+  }
+
+  // --- layout -----------------------------------------------------------------------------------
+
+  /** A node's size and port centres, in canvas pixels, for the layout. */
+  measure(entry) {
+    const zoom = this.editor.zoom || 1;
+    const box = entry.element.getBoundingClientRect();
+    const centre = (selector, fallback) => {
+      const port = entry.element.querySelector(selector)?.getBoundingClientRect();
+      if (!port || !port.width) return fallback;
+      return { x: (port.left + port.width / 2 - box.left) / zoom, y: (port.top + port.height / 2 - box.top) / zoom };
+    };
+    const width = entry.element.offsetWidth;
+    const height = entry.element.offsetHeight;
+    entry.ports = { out: centre(".output_1", { x: width, y: height / 2 }), in: centre(".input_1", { x: 0, y: height / 2 }) };
+    return { id: entry.node.id, width, height, column: kindOf(entry.node).column(entry.node), ...entry.ports };
+  }
+
+  /** Where a drawn node is (Drawflow's data, kept equal to its element's place). */
+  placeOf(entry) {
+    const data = this.editor.drawflow.drawflow[this.editor.module].data[entry.drawId];
+    return { x: data.pos_x, y: data.pos_y };
+  }
+
+  /** Put a node at (x, y). `redraw` false: its edges are drawn afterwards by the caller (moving
+   * many nodes, Drawflow's redraw of each one's edges would lay the page out once per node). */
+  moveNode(entry, x, y, { redraw = true } = {}) {
+    const data = this.editor.drawflow.drawflow[this.editor.module].data[entry.drawId];
+    data.pos_x = x;
+    data.pos_y = y;
+    entry.element.style.left = `${x}px`;
+    entry.element.style.top = `${y}px`;
+    if (redraw) this.editor.updateConnectionNodes(`node-${entry.drawId}`);
+  }
+
+  /** Whether `id` stays where the student put it. */
+  pinned(id) {
+    return Boolean(this.positions[id]);
+  }
+
+  /**
+   * Lay the diagram out (layout.js): every node the student has not placed gets the layout's place,
+   * and edges between such nodes follow the layout's routes. One layout at a time; one asked for
+   * meanwhile runs after it. Resolves when the diagram is laid out.
+   */
+  async relayout() {
+    this.layoutWaiting = false;
+    if (this.laying) {
+      this.layAgain = true;
+      return this.laying;
+    }
+    this.layoutState("busy");
+    this.laying = this.layOutNow().finally(() => {
+      this.laying = null;
+      // Whatever happens, nothing stays invisible.
+      for (const element of this.element.querySelectorAll(".pg-unplaced")) element.classList.remove("pg-unplaced");
+    });
+    await this.laying;
+    if (this.layAgain) {
+      this.layAgain = false;
+      await this.relayout();
+    }
+    if (!this.laying && !this.layoutWaiting) this.layoutState("idle");
+  }
+
+  /** "busy" while a layout is waiting or running, then "idle" (the page shows it on <body>). */
+  layoutState(state) {
+    if (this.shownLayoutState !== state) {
+      this.shownLayoutState = state;
+      this.options.onLayoutState?.(state);
+    }
+  }
+
+  /** Every node settled: no layout running or waiting. */
+  async settled() {
+    while (this.laying || this.layoutWaiting) {
+      if (this.laying) await this.laying;
+      else await this.relayout();
+    }
+  }
+
+  async layOutNow() {
+    const entries = Array.from(this.nodes.values());
+    if (!entries.length || !this.options.layoutWorker) return;
+    const nodes = entries.map((entry) => this.measure(entry));
+    const edges = Array.from(this.edges, ([key, edge]) => ({ key, source: edge.source, target: edge.target }));
+    let result;
+    try {
+      result = await layOut({ nodes, edges, workerUrl: this.options.layoutWorker });
+    } catch (problem) {
+      console.warn("no layout:", problem);
+      return;
+    }
+    // Boxes of the nodes the student placed: the layout's nodes and routes keep clear of them.
+    const boxOf = (entry, place) => ({ left: place.x - 12, top: place.y - 12, right: place.x + entry.element.offsetWidth + 12, bottom: place.y + entry.element.offsetHeight + 12 });
+    const fixed = entries.filter((entry) => this.pinned(entry.node.id) && this.nodes.has(entry.node.id));
+    const fixedBoxes = fixed.map((entry) => boxOf(entry, this.placeOf(entry)));
+    const overlaps = (box) => fixedBoxes.some((other) => box.left < other.right && box.right > other.left && box.top < other.bottom && box.bottom > other.top);
+    const moved = new Set();
+    for (const entry of entries) {
+      const id = entry.node.id;
+      const place = result.places.get(id);
+      if (!place || this.pinned(id) || !this.nodes.has(id)) continue;
+      const at = { x: MARGIN + place.x, y: TOP + place.y };
+      let shifted = false;
+      while (fixedBoxes.length && overlaps(boxOf(entry, at))) {
+        at.y += ROW_HEIGHT / 2;
+        shifted = true;
+      }
+      if (shifted) moved.add(id);
+      this.placed.set(id, at);
+      const now = this.placeOf(entry);
+      if (now.x !== at.x || now.y !== at.y) {
+        this.moveNode(entry, at.x, at.y, { redraw: false });
+        this.added.add(id);
+      }
+    }
+    this.routes.clear();
+    for (const [key, points] of result.routes) {
+      const edge = this.edges.get(key);
+      if (!edge || moved.has(edge.source) || moved.has(edge.target) || this.pinned(edge.source) || this.pinned(edge.target)) continue;
+      const absolute = points.map((p) => ({ x: MARGIN + p.x, y: TOP + p.y }));
+      if (fixedBoxes.some((box) => routeCrosses(absolute, box))) continue;
+      this.routes.set(key, { points: absolute, ends: [{ ...this.placed.get(edge.source) }, { ...this.placed.get(edge.target) }] });
+    }
+    // Edges: the layout's routes, drawn from the places just set (no reading back); Drawflow
+    // redraws the rest, after every node has moved.
+    const curved = new Set();
+    for (const [key, edge] of this.edges) {
+      this.drawRoute(key);
+      if (!this.routes.has(key)) curved.add(edge.source);
+    }
+    for (const id of curved) {
+      const entry = this.nodes.get(id);
+      if (entry) this.editor.updateConnectionNodes(`node-${entry.drawId}`);
+    }
+    this.refreshLabels();
+    this.showAdded();
+  }
+
+  /** Lay out every node again, the ones the student placed too (their places are forgotten). */
+  async tidy() {
+    const ids = Object.keys(this.positions);
+    this.positions = {};
+    this.unsaved = {};
+    if (ids.length) this.options.forgetPositions?.();
+    await this.relayout();
+    this.fit();
+  }
+
+  /** Draw an edge along the layout's route while both its ends are where the layout put them
+   * (Drawflow's own curve otherwise); its click twin follows. */
+  drawRoute(key) {
+    const edge = this.edges.get(key);
+    const source = edge && this.nodes.get(edge.source);
+    const target = edge && this.nodes.get(edge.target);
+    const svg = source && target && this.connectionElement(source.drawId, target.drawId);
+    if (!svg) return;
+    const route = this.routes.get(key);
+    const path = svg.querySelector(".main-path");
+    if (route) {
+      const [a, b] = [this.placeOf(source), this.placeOf(target)];
+      const [ra, rb] = route.ends;
+      if (a.x === ra.x && a.y === ra.y && b.x === rb.x && b.y === rb.y && source.ports && target.ports) {
+        // The route's ends are the ports' centres as drawn; a bend level with an end stays level.
+        const start = { x: a.x + source.ports.out.x, y: a.y + source.ports.out.y };
+        const end = { x: b.x + target.ports.in.x, y: b.y + target.ports.in.y };
+        const [first, last] = [route.points[0], route.points.at(-1)];
+        const inner = route.points.slice(1, -1).map((p, i, all) => ({
+          x: p.x,
+          y: i === 0 && p.y === first.y ? start.y : i === all.length - 1 && p.y === last.y ? end.y : p.y,
+        }));
+        path.setAttribute("d", roundedPath([start, ...inner, end]));
+        svg.dataset.routed = "true";
+      } else {
+        this.routes.delete(key);
+        delete svg.dataset.routed;
+      }
+    }
+    const hit = svg.querySelector(".pg-hit");
+    if (hit) hit.setAttribute("d", path.getAttribute("d") || "");
   }
 
   remember(id, x, y) {
@@ -288,16 +522,16 @@ export class Diagram {
    * (performance.now() when the request left): edges drawn or removed by the student before
    * that are in it, later ones are not yet. */
   applyGraph(graph, startedAt = performance.now()) {
-    const rawNodes = (graph.nodes || []).filter((raw) => !HIDDEN.has(`${raw.service}:${raw.type || raw.resource_type}`));
+    const rawNodes = (graph.nodes || []).filter((raw) => !isHidden(raw.service, raw.type || raw.resource_type));
     const ids = new Set(rawNodes.map((raw) => raw.id || raw.arn));
     for (const id of Array.from(this.nodes.keys())) if (!ids.has(id)) this.removeNode(id);
-    // Dead-letter targets are known before the nodes are placed, so a new one lands in its column.
-    const deadLetterTargets = new Set(
-      (graph.edges || []).filter((raw) => /dead/.test(raw.kind || raw.type || "")).map((raw) => raw.target),
-    );
-    for (const raw of rawNodes) {
-      const id = raw.id || raw.arn;
-      this.upsertNode(!this.nodes.has(id) && deadLetterTargets.has(id) ? { ...raw, dlq: true } : raw);
+    for (const raw of rawNodes) this.upsertNode(raw);
+    // A problem the previous graph showed and this one does not was fixed: what events said about
+    // that edge is over too.
+    const problems = new Set((graph.edges || []).filter((raw) => raw.problem).map((raw) => edgeKey(raw.source, raw.target)));
+    for (const raw of this.graphEdges) {
+      const key = edgeKey(raw.source, raw.target);
+      if (raw.problem && !problems.has(key)) this.eventProblems.delete(key);
     }
     this.graphEdges = graph.edges || [];
     for (const [key, change] of this.localEdges) if (change.at < startedAt) this.localEdges.delete(key);
@@ -312,43 +546,53 @@ export class Diagram {
       if (edge.source === edge.target || !this.nodes.has(edge.source) || !this.nodes.has(edge.target)) return;
       wanted.set(edgeKey(edge.source, edge.target), edge);
     };
-    for (const raw of this.graphEdges) consider(normalizeEdge(raw, this.nodes));
+    for (const raw of this.graphEdges) {
+      const edge = normalizeEdge(raw, this.nodes);
+      // A problem the graph states ({code, reason}) gets its fix from its service, as a flow's does.
+      if (edge.problem && !edge.problem.fix) edge.problem = { ...edge.problem, ...this.options.explain?.(edge) };
+      consider(edge);
+    }
     for (const edge of this.impliedEdges()) if (!wanted.has(edgeKey(edge.source, edge.target))) consider(edge);
     for (const [key, change] of this.localEdges) {
       if (change.edge) consider(change.edge);
       else wanted.delete(key); // removed by the student; the graph does not know yet
     }
+    const before = Array.from(this.edges.keys()).sort().join("\n");
     for (const key of Array.from(this.edges.keys())) {
       if (!wanted.has(key) && !this.pending.has(key)) this.dropEdge(key);
     }
-    for (const [key, edge] of wanted) this.putEdge(key, edge);
-    this.markDeadLetterQueues();
+    for (const [key, edge] of wanted) this.putEdge(key, this.withProblem(key, edge));
+    // Other edges, other routes: the layout runs again (nodes the student placed stay put).
+    if (Array.from(this.edges.keys()).sort().join("\n") !== before) this.layoutSoon();
+    this.decorateNodes();
     this.refreshLabels();
   }
 
-  /** Encryption edges from node attributes, for services whose graph does not draw them. A key
-   * is named by ARN, key id or alias, as KmsMasterKeyId allows. */
+  /** Edges the nodes' attributes imply, from the services' impliedEdges() (a queue's
+   * KmsMasterKeyId names its key), for services whose graph does not draw them. */
   impliedEdges() {
-    const keys = this.all().filter((node) => node.service === "kms" && node.type === "key");
-    const found = [];
-    for (const node of this.all()) {
-      const wanted = node.attributes.KmsMasterKeyId;
-      if (!wanted || node.service === "kms") continue;
-      const key = keys.find((k) => k.id === wanted || k.id.endsWith(`/${wanted}`) || k.label === wanted);
-      if (key) found.push({ source: key.id, target: node.id, kind: "encryption", label: "", raw: {} });
-    }
-    return found;
+    const nodes = this.all();
+    return registry.implied.flatMap((implied) => implied(nodes).map((edge) => ({ label: "", problem: null, raw: {}, ...edge })));
   }
 
-  markDeadLetterQueues() {
-    const targets = new Set();
-    for (const edge of this.edges.values()) if (/dead/.test(edge.kind)) targets.add(edge.target);
+  /** What follows for each node from its edges, by its kind's decorate() (a queue another queue
+   * dead-letters into is a dead-letter queue); a node that changes is drawn again. */
+  decorateNodes() {
+    const incoming = new Map();
+    const outgoing = new Map();
+    for (const edge of this.edges.values()) {
+      if (!incoming.has(edge.target)) incoming.set(edge.target, []);
+      incoming.get(edge.target).push(edge);
+      if (!outgoing.has(edge.source)) outgoing.set(edge.source, []);
+      outgoing.get(edge.source).push(edge);
+    }
     for (const entry of this.nodes.values()) {
-      const dlq = targets.has(entry.node.id);
-      if (entry.node.dlq !== dlq) {
-        entry.node.dlq = dlq;
+      const decorate = kindOf(entry.node).decorate;
+      if (!decorate) continue;
+      const fields = decorate(entry.node, { incoming: incoming.get(entry.node.id) || [], outgoing: outgoing.get(entry.node.id) || [] });
+      if (Object.entries(fields || {}).some(([field, value]) => entry.node[field] !== value)) {
+        Object.assign(entry.node, fields);
         this.render(entry);
-        entry.element.classList.toggle("pg-dlq", dlq);
       }
     }
   }
@@ -367,6 +611,7 @@ export class Diagram {
     }
     this.edges.set(key, edge);
     this.styleEdge(key, edge);
+    this.drawRoute(key);
   }
 
   styleEdge(key, edge) {
@@ -377,17 +622,71 @@ export class Diagram {
     // Drawflow reads the first five classes of a connection by position: ours go after them.
     for (const name of Array.from(svg.classList)) if (name.startsWith("edge-")) svg.classList.remove(name);
     svg.classList.add(`edge-${slug(edge.kind)}`);
+    if (edge.problem) svg.classList.add("edge-problem");
     svg.dataset.kind = edge.kind;
     svg.dataset.source = edge.source;
     svg.dataset.target = edge.target;
+    // The tooltip lives in the click twin: Drawflow draws the first child of a connection.
+    const hit = this.hitPath(svg);
+    let tip = hit.querySelector("title");
+    const tipText = edge.problem
+      ? `Not delivering: ${edge.problem.reason}${edge.problem.fix ? `\n${edge.problem.fix}` : ""}`
+      : `${edge.kind}${edge.label ? `: ${edge.label}` : ""}`;
+    if (!tip) tip = hit.appendChild(document.createElementNS("http://www.w3.org/2000/svg", "title"));
+    tip.textContent = tipText;
     let label = this.labels.get(key);
-    const text = edge.label || edge.kind;
     if (!label) {
-      label = h("div", { class: `pg-edge-label edge-${slug(edge.kind)}` });
+      label = h("div", { class: "pg-edge-label" });
       this.editor.precanvas.append(label);
       this.labels.set(key, label);
     }
-    label.textContent = text;
+    label.className = `pg-edge-label edge-${slug(edge.kind)}${edge.problem ? " edge-problem" : ""}`;
+    label.textContent = edge.problem ? "⚠ not delivering" : edge.label || edge.kind;
+    label.title = tipText;
+  }
+
+  /** A wide transparent path over the edge's own, to click on: Drawflow treats a press on any
+   * "main-path" of a connection as selecting it. Drawflow only ever draws the first path of a
+   * connection; followPaths() copies its shape to the twin. */
+  hitPath(svg) {
+    let hit = svg.querySelector(".pg-hit");
+    if (!hit) {
+      hit = document.createElementNS("http://www.w3.org/2000/svg", "path");
+      hit.setAttribute("class", "main-path pg-hit");
+      svg.append(hit);
+    }
+    hit.setAttribute("d", svg.querySelector(".main-path").getAttribute("d") || "");
+    return hit;
+  }
+
+  /** After Drawflow redrew the connections of a node (`node-<id>`): routed ones go back to their
+   * route while the layout's places hold, and their click twins follow. */
+  followPaths(domId) {
+    for (const svg of this.editor.precanvas.querySelectorAll(`.connection.node_in_${domId}, .connection.node_out_${domId}`)) {
+      const key = svg.dataset.source && edgeKey(svg.dataset.source, svg.dataset.target);
+      if (key && this.edges.has(key)) this.drawRoute(key);
+    }
+  }
+
+  /** The edge with its problem: the graph's, else one a flow event reported lately. */
+  withProblem(key, edge) {
+    if (edge.problem) return edge;
+    const reported = this.eventProblems.get(key);
+    if (reported && performance.now() - reported.at < PROBLEM_MS) return { ...edge, problem: reported.problem };
+    this.eventProblems.delete(key);
+    return edge;
+  }
+
+  /** A flow event says the edge from source to target fails ({reason, fix}), or works (null). */
+  reportProblem(source, target, problem) {
+    const key = edgeKey(source, target);
+    if (problem) this.eventProblems.set(key, { problem, at: performance.now() });
+    else if (!this.eventProblems.delete(key)) return;
+    const edge = this.edges.get(key);
+    if (!edge) return;
+    const shown = problem ? { ...edge, problem } : { ...edge, problem: edge.raw?.problem ? edge.problem : null };
+    this.edges.set(key, shown);
+    this.styleEdge(key, shown);
   }
 
   dropEdge(key) {
@@ -409,9 +708,20 @@ export class Diagram {
       const target = edge && this.nodes.get(edge.target);
       const path = source && target && this.connectionElement(source.drawId, target.drawId)?.querySelector(".main-path");
       if (!path || !path.getTotalLength()) continue;
-      const middle = path.getPointAtLength(path.getTotalLength() / 2);
-      label.style.left = `${middle.x}px`;
-      label.style.top = `${middle.y}px`;
+      // Routed edges of one node share a trunk: their labels go on their own last stretch.
+      const total = path.getTotalLength();
+      const at = path.getPointAtLength(this.routes.has(key) ? Math.max(total / 2, total - 56) : total / 2);
+      label.style.left = `${at.x}px`;
+      label.style.top = `${at.y}px`;
+    }
+    // Labels that would cover each other (edges into one node end alike) stack upwards.
+    const placed = [];
+    for (const label of this.labels.values()) {
+      let box = { left: label.offsetLeft - label.offsetWidth / 2, top: label.offsetTop, width: label.offsetWidth, height: label.offsetHeight };
+      const clash = () => placed.some((o) => box.left < o.left + o.width && o.left < box.left + box.width && box.top < o.top + o.height && o.top < box.top + box.height);
+      for (let tries = 0; tries < 6 && clash(); tries += 1) box = { ...box, top: box.top - box.height - 1 };
+      label.style.top = `${box.top}px`;
+      placed.push(box);
     }
   }
 
@@ -500,17 +810,21 @@ export class Diagram {
   /** A node that just appeared outside the visible part of the canvas brings every node into view. */
   showAdded() {
     const view = this.element.getBoundingClientRect();
+    const tools = this.options.tools?.()?.getBoundingClientRect();
     const hidden = Array.from(this.added).some((id) => {
       const element = this.nodes.get(id)?.element;
       if (!element) return false;
       const box = element.getBoundingClientRect();
-      return box.left < view.left || box.top < view.top || box.right > view.right - 8 || box.bottom > view.bottom;
+      const underTools = tools && box.top < tools.bottom && box.right > tools.left && box.bottom > tools.top;
+      return underTools || box.left < view.left || box.top < view.top || box.right > view.right - 8 || box.bottom > view.bottom;
     });
     this.added.clear();
     if (hidden && !this.editor.drag && !this.editor.connection) this.fit();
   }
 
-  /** Zoom and pan so every node is in view (never larger than maxZoom). */
+  /** Zoom and pan so every node is in view, below the zoom buttons: never closer than maxZoom,
+   * never farther than minZoom (projector mode keeps nodes at least their normal size, and
+   * shows the top left of a diagram too large for that). */
   fit() {
     const entries = Array.from(this.nodes.values());
     if (!entries.length) return;
@@ -527,15 +841,19 @@ export class Diagram {
     const width = this.element.clientWidth;
     const height = this.element.clientHeight;
     const pad = 30;
+    // The zoom buttons sit over the top of the diagram: nodes go below them.
+    const tools = this.options.tools?.();
+    const top = tools ? Math.max(pad, tools.getBoundingClientRect().bottom - this.element.getBoundingClientRect().top + 12) : pad;
     const editor = this.editor;
-    const zoom = Math.max(editor.zoom_min, Math.min(this.maxZoom, (width - 2 * pad) / (maxX - minX + 60), (height - 2 * pad) / (maxY - minY)));
-    // Drawflow scales the precanvas about its centre: place the box's corner at (pad, pad).
+    const fitting = Math.min((width - 2 * pad) / (maxX - minX + 60), (height - top - pad) / (maxY - minY + 20));
+    const zoom = Math.max(editor.zoom_min, this.minZoom, Math.min(this.maxZoom, fitting));
+    // Drawflow scales the precanvas about its centre: place the box's corner at (pad, top).
     const cx = editor.precanvas.clientWidth / 2;
     const cy = editor.precanvas.clientHeight / 2;
     editor.zoom = zoom;
     editor.zoom_last_value = zoom;
     editor.canvas_x = pad - cx - (minX - 30 - cx) * zoom;
-    editor.canvas_y = pad - cy - (minY - cy) * zoom;
+    editor.canvas_y = top - cy - (minY - cy) * zoom;
     editor.precanvas.style.transform = `translate(${editor.canvas_x}px, ${editor.canvas_y}px) scale(${zoom})`;
   }
 
@@ -625,9 +943,21 @@ export class Diagram {
     }
     if (this.dots >= MAX_DOTS) return;
     const kind = slug(event.kind);
+    // A delivery a filter policy dropped stops halfway and fades; a failed one stops halfway, red.
     const filtered = /filter/.test(kind);
+    const failed = /fail/.test(kind);
+    const along = this.edges.get(edgeKey(event.source, event.target)) || this.edges.get(edgeKey(event.target, event.source));
     const dot = h("div", {
-      class: `flow-dot flow-${slug(event.service)} flow-kind-${kind}${filtered ? " flow-filtered" : ""}`,
+      class: [
+        "flow-dot",
+        `flow-${slug(event.service)}`,
+        `flow-kind-${kind}`,
+        along ? `flow-along-${slug(along.kind)}` : "",
+        filtered ? "flow-filtered" : "",
+        failed ? "flow-failed" : "",
+      ]
+        .filter(Boolean)
+        .join(" "),
       dataset: { kind: event.kind, source: event.source, target: event.target, item: event.item_id || "" },
       title: `${event.service} ${event.kind}`,
     });
@@ -644,8 +974,8 @@ export class Diagram {
       ];
     } else {
       const points = this.route(sourceEntry, targetEntry);
-      // A delivery the subscription's filter policy dropped stops halfway and fades out.
-      const shown = filtered ? points.slice(0, Math.max(2, Math.ceil(points.length / 2))) : points;
+      const halted = filtered || failed;
+      const shown = halted ? points.slice(0, Math.max(2, Math.ceil(points.length / 2))) : points;
       frames = shown.map((p, i) => ({ transform: at(p), opacity: filtered && i === shown.length - 1 ? 0.15 : 1 }));
     }
     dot.style.transform = frames[0].transform;

@@ -5,12 +5,18 @@
 import { confirmAction } from "./dialog.js";
 import { copyButton, fill, h, toast } from "./dom.js";
 
+/** The aws CLI lines for a profile of its own: never the default profile, which may hold a
+ * student's real AWS keys. */
+export const PROFILE = "playground";
+
 export function configureLines({ accessKeyId, secret, region, endpoint }) {
+  const profile = `--profile ${PROFILE}`;
   return [
-    `aws configure set aws_access_key_id ${accessKeyId}`,
-    `aws configure set aws_secret_access_key ${secret}`,
-    `aws configure set region ${region}`,
-    `aws --endpoint-url ${endpoint} sts get-caller-identity`,
+    `aws configure set aws_access_key_id ${accessKeyId} ${profile}`,
+    `aws configure set aws_secret_access_key ${secret} ${profile}`,
+    `aws configure set region ${region} ${profile}`,
+    `aws configure set endpoint_url ${endpoint} ${profile}`,
+    `aws ${profile} --endpoint-url ${endpoint} sts get-caller-identity`,
   ].join("\n");
 }
 

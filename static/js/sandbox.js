@@ -5,6 +5,9 @@
 // student's actions call AWS operations through the API and then wait, like everyone else, for
 // the events those operations publish. So the page shows the same thing whether a change came
 // from here, from the aws CLI or from boto3.
+//
+// What is particular to a service (its node kinds, palette entries, inspector panels, wiring and
+// legend) comes from its GUI module, loaded first (services.js); this file names no service.
 
 import { makeApi } from "./api.js";
 import { Activity } from "./activity.js";
@@ -15,14 +18,15 @@ import { $, $$, copyText, debounce, toast } from "./dom.js";
 import { Inspector } from "./inspector/index.js";
 import { KeyList } from "./keys.js";
 import { LiveSocket } from "./live.js";
-import { HIDDEN, kindKey } from "./nodes.js";
+import { isHidden, kindOf } from "./nodes.js";
 import { Palette } from "./palette.js";
-import { queueUrl, ruleFor, ruleForEdge, useEndpoint } from "./wiring.js";
+import { loadServices, registry } from "./services.js";
+import { ruleFor, ruleForEdge } from "./wiring.js";
 
 const config = JSON.parse($("#playground-config").textContent);
 config.iconBase = document.body.dataset.iconBase;
 const api = makeApi(config);
-useEndpoint(config.endpoint_url, config.sandbox.region);
+await loadServices(config, { api, config, endpointUrl: config.endpoint_url, region: config.sandbox.region });
 
 // --- wiring, from the diagram ---------------------------------------------------------------------
 
@@ -73,29 +77,15 @@ async function disconnect(edge, source, target) {
   }
 }
 
-// Deleting a resource, from the inspector or the Delete key on a selected node.
-const DELETERS = {
-  "sqs:queue": (node) => api.aws("sqs", "DeleteQueue", { QueueUrl: queueUrl(node) }, node),
-  "sns:topic": (node) => api.aws("sns", "DeleteTopic", { TopicArn: node.id }, node),
-  "kms:key": (node) => api.aws("kms", "ScheduleKeyDeletion", { KeyId: node.id, PendingWindowInDays: 7 }, node),
-};
-
+// Deleting a resource, from the inspector or the Delete key on a selected node: as its kind says.
 async function deleteNode(node) {
-  const deleter = node && DELETERS[kindKey(node)];
-  if (!deleter || config.read_only) return;
-  const isKey = node.service === "kms";
-  const sure = await confirmAction({
-    title: `Delete ${node.label}?`,
-    text: isKey
-      ? "A KMS key is never deleted at once: it is disabled and deleted after a 7-day waiting period of sandbox time."
-      : "It is deleted as by the AWS API, with everything in it.",
-    action: isKey ? "Schedule deletion" : "Delete",
-    danger: true,
-  });
+  const remove = node && kindOf(node).remove;
+  if (!remove || config.read_only) return;
+  const sure = await confirmAction({ title: remove.title(node), text: remove.text, action: remove.action || "Delete", danger: true });
   if (!sure) return;
   try {
-    await deleter(node);
-    toast(isKey ? `${node.label}: deletion scheduled` : `Deleted ${node.label}`, "ok");
+    await remove.run({ api }, node);
+    toast(remove.done ? remove.done(node) : `Deleted ${node.label}`, "ok");
   } catch (problem) {
     toast(`${problem.code}: ${problem.message}`, "error");
   }
@@ -105,24 +95,50 @@ async function deleteNode(node) {
 
 const clock = new Clock($("#clock"), api);
 clock.set(config.clock);
-const activity = new Activity($("#activity"), { endpointUrl: config.endpoint_url });
+const activity = new Activity($("#activity"), { api, config });
 let inspector = null;
 let selectWhenSeen = null; // {service, name} of a resource just made from the palette
 
 const diagram = new Diagram($("#diagram"), {
   iconBase: config.iconBase,
+  tools: () => $("#diagram-tools"),
+  explain: (edge) => {
+    const failed = {
+      type: "flow",
+      kind: "failed",
+      service: edge.raw.service,
+      source: edge.source,
+      target: edge.target,
+      detail: { protocol: edge.raw.protocol, error_code: edge.problem.code, reason: edge.problem.reason },
+    };
+    const explained = registry.explainers.get(edge.raw.service)?.(failed, { diagram, config });
+    return explained ? { reason: explained.reason, fix: explained.fix } : null;
+  },
   positions: config.positions,
   onSelect: (node) => inspector?.show(node),
   onSelectEdge: (edge, source, target) => inspector?.showEdge(edge, source, target),
   onConnect: connect,
   onDisconnect: disconnect,
   onDeleteRequest: deleteNode,
+  layoutWorker: document.body.dataset.layoutWorker,
+  onLayoutState: (state) => (document.body.dataset.layout = state),
   savePositions: (positions) =>
     config.read_only || api.saveLayout(positions).catch((problem) => toast(`Layout not saved: ${problem.message}`, "error")),
+  forgetPositions: () =>
+    config.read_only || api.forgetLayout().catch((problem) => toast(`Layout not forgotten: ${problem.message}`, "error")),
 });
-inspector = new Inspector($("#inspector"), { api, clock, diagram, config, ask, confirm: confirmAction, deleteNode });
+inspector = new Inspector($("#inspector"), {
+  api,
+  clock,
+  diagram,
+  config,
+  ask,
+  confirm: confirmAction,
+  deleteNode,
+  onRepaired: () => refreshSoon(),
+});
 
-new Palette($("#palette"), api, ({ kind, name, id }) => {
+new Palette($("#palette"), { api, config }, ({ kind, name, id }) => {
   selectWhenSeen = { kind, name, id };
   selectIfNew();
   refreshSoon();
@@ -163,7 +179,7 @@ async function refreshNow() {
     $("#graph-problem").hidden = true;
     if (!ready.graph) {
       ready.graph = true;
-      if (!Object.keys(config.positions).length && diagram.nodes.size > 6) diagram.fit();
+      await diagram.relayout(); // laid out (and zoomed out if it does not fit) before it says ready
       document.body.dataset.ready = "true"; // the diagram is drawn: the page is usable
       performance.mark("playground:ready"); // what bench/bench_gui.py times page loads by
     }
@@ -233,28 +249,6 @@ async function resync() {
   ]);
 }
 
-// Counters move at once on a flow (the graph that follows corrects any guess).
-const SQS_COUNTS = {
-  sent: (e) => [[e.target, e.detail?.delay > 0 ? "delayed" : "visible", 1]],
-  received: (e) => [
-    [e.source, "visible", -1],
-    [e.source, "in_flight", 1],
-  ],
-  deleted: (e) => [[e.source, "in_flight", -1]],
-  "visible-again": (e) => [
-    [e.source, "in_flight", -1],
-    [e.source, "visible", 1],
-  ],
-  "dead-lettered": (e) => [
-    [e.source, "in_flight", -1],
-    [e.target, "visible", 1],
-  ],
-  moved: (e) => [
-    [e.source, "visible", -1],
-    [e.target, "visible", 1],
-  ],
-};
-
 /** A resource event as a graph node ({type} is the event's type; the node's is resource_type). */
 function nodeFromEvent(event) {
   return { id: event.arn, service: event.service, type: event.resource_type, name: event.name, attributes: event.attributes || {} };
@@ -278,7 +272,7 @@ function onEvent(event) {
       break;
     }
     case "resource.deleted":
-      if (!HIDDEN.has(`${event.service}:${event.resource_type}`)) {
+      if (!isHidden(event.service, event.resource_type)) {
         diagram.removeNode(event.arn);
         inspector.nodeRemoved(event.arn);
         inspector.nodesChanged();
@@ -287,7 +281,16 @@ function onEvent(event) {
       break;
     case "flow": {
       diagram.animateFlow(event);
-      const bumps = event.service === "sqs" ? SQS_COUNTS[event.kind] : null;
+      // A flow its service explains as a failure: a line in the activity panel, and the edge says so.
+      const explained = registry.explainers.get(event.service)?.(event, { diagram, config });
+      if (explained) {
+        activity.addProblem(event, explained);
+        diagram.reportProblem(event.source, event.target, { code: event.detail?.error_code, reason: explained.reason, fix: explained.fix });
+      } else if (event.kind === "delivered") {
+        diagram.reportProblem(event.source, event.target, null);
+      }
+      // Counters move at once on a flow (the graph that follows corrects any guess).
+      const bumps = registry.counters.get(`${event.service}:${event.kind}`);
       for (const [id, counter, delta] of bumps ? bumps(event) : []) {
         diagram.bump(id, counter, delta);
         const node = diagram.get(id);
@@ -354,6 +357,7 @@ const setProjector = (on) => {
   projector.setAttribute("aria-pressed", String(on));
   localStorage.setItem("playground.projector", on ? "1" : "0");
   diagram.maxZoom = on ? 1.5 : 1;
+  diagram.minZoom = on ? 1 : 0;
   diagram.editor.zoom = on ? 1.3 : 1;
   diagram.editor.zoom_refresh();
   requestAnimationFrame(() => diagram.fit());
@@ -368,7 +372,8 @@ $("#activity-toggle").addEventListener("click", (event) => {
 $("#diagram-tools").addEventListener("click", (event) => {
   const button = event.target.closest("button[data-view]");
   if (!button) return;
-  if (button.dataset.view === "fit") diagram.fit();
+  if (button.dataset.view === "fit") diagram.relayout().then(() => diagram.fit());
+  else if (button.dataset.view === "tidy") diagram.tidy();
   else diagram.zoom(Number(button.dataset.view));
 });
 

@@ -4,11 +4,15 @@ every assertion reads what is on the screen."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
+
+from tests.conftest import VENV_BIN, SandboxInfo
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 UI_TIMEOUT = 5_000  # ms: "appears within a second" with room for a loaded CI machine
@@ -45,6 +49,11 @@ class Gui:
 
     # --- doing things -----------------------------------------------------------------------
 
+    def settle(self) -> None:
+        """Wait until the automatic layout has put every node in its place (nodes move when one is
+        added or an edge changes; a drag must not start on a node about to move)."""
+        expect(self.page.locator("body")).to_have_attribute("data-layout", "idle", timeout=UI_TIMEOUT)
+
     def create(self, kind: str, **fields: str | bool) -> None:
         """Fill the palette's form for `kind` (queue, topic, key) and wait until it closes."""
         self.page.locator(f'#palette button[data-create="{kind}"]').click()
@@ -59,6 +68,7 @@ class Gui:
         expect(dialog).to_have_count(0, timeout=UI_TIMEOUT)
 
     def select(self, name: str) -> None:
+        self.settle()
         self.node(name).locator(".pg-name").click()
         expect(self.inspector.locator(".insp-panel[data-id]")).to_have_attribute(
             "data-id", re.compile(re.escape(name) + "$")
@@ -69,6 +79,8 @@ class Gui:
         port = self.node(source).locator(".output_1")
         drop = self.node(target).locator(".pg-icon")
         expect(port).to_be_visible()
+        expect(drop).to_be_visible()
+        self.settle()
         start = port.bounding_box()
         end = drop.bounding_box()
         assert start
@@ -81,9 +93,10 @@ class Gui:
 
     def click_edge(self, kind: str) -> None:
         """Click on the middle of an edge's line (its bounding box's centre may be off a curve)."""
+        self.settle()
         point = (
             self.edge(kind)
-            .locator(".main-path")
+            .locator(".main-path:not(.pg-hit)")
             .evaluate(
                 """path => {
                 const middle = path.getPointAtLength(path.getTotalLength() / 2);
@@ -108,3 +121,19 @@ class Gui:
     def screenshot(self, state: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{self.name}--{state}.png"))
+
+
+def paste(line: str, info: SandboxInfo, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run a command line as a student pasting it into bash, with the sandbox's keys configured."""
+    env = {
+        "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
+        "HOME": str(home),
+        "AWS_ACCESS_KEY_ID": info.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": info.secret_access_key,
+        "AWS_DEFAULT_REGION": info.region,
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_PAGER": "",
+    }
+    return subprocess.run(["bash", "-c", line], env=env, capture_output=True, text=True, timeout=120)

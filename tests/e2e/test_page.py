@@ -70,12 +70,13 @@ def test_node_positions_survive_a_reload(gui: Gui) -> None:
     gui.create("queue", name="movable")
     node = gui.node("movable")
     expect(node).to_be_visible()
+    gui.settle()
     box = node.bounding_box()
     assert box
     mouse = gui.page.mouse
     mouse.move(box["x"] + 60, box["y"] + 12)
     mouse.down()
-    mouse.move(box["x"] - 200, box["y"] + 160, steps=6)
+    mouse.move(box["x"] + 260, box["y"] + 160, steps=6)
     mouse.up()
     # The position is saved shortly after the drag; the saved layout is what a reload draws.
     gui.page.wait_for_function("window.playground.diagram.layoutSaved()")
@@ -115,14 +116,15 @@ def test_a_key_made_in_the_credentials_panel_shows_its_secret_once_and_works(
     secret = fresh.locator("[data-secret]").inner_text()
     assert key_id
     assert len(secret) == 40
-    expect(fresh).to_contain_text(f"aws configure set aws_secret_access_key {secret}")
+    expect(fresh).to_contain_text(f"aws configure set aws_secret_access_key {secret} --profile playground")
     expect(fresh).to_contain_text("boto3.Session(")
     expect(panel.locator(f'tr[data-key="{key_id}"]')).to_contain_text("Active")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     fresh.locator("h3", has_text="aws CLI").get_by_role("button", name="Copy").click()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith(
-        f"aws configure set aws_access_key_id {key_id}\naws configure set aws_secret_access_key {secret}"
+        f"aws configure set aws_access_key_id {key_id} --profile playground\n"
+        f"aws configure set aws_secret_access_key {secret} --profile playground"
     )
     gui.screenshot("new-key")
 
@@ -195,10 +197,40 @@ def test_a_user_with_two_sandboxes_chooses_from_a_list(
     owner = get_user_model().objects.get(username=student.username)
     second, _, _ = sandbox_create(name="second lab", owner=owner)
     page = signed_in(diagram=False, form=True)  # two sandboxes: signing in lands on the list
-    expect(page.locator("h1")).to_have_text("Playground")
+    expect(page.locator("h1")).to_have_text("Your sandboxes")
+    # Sandbox time as a person reads it, never a raw ISO timestamp with microseconds.
+    clock = page.locator(f'.sandbox[data-account="{second.account_id}"] time.clock')
+    expect(clock).to_have_text(re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d:\d\d UTC$"))
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", page.locator("body").inner_text())
+    expect(page.locator(".site-head")).to_contain_text(f"Signed in as {student.username}")
+    open_button = page.locator(f'.sandbox[data-account="{second.account_id}"] a.button.primary')
+    assert open_button.evaluate("a => getComputedStyle(a).backgroundColor") == "rgb(28, 100, 242)"
+    Gui(page, "sandbox-list").screenshot("list")
     page.get_by_role("link", name="second lab").first.click()
     page.wait_for_url(f"**/sandboxes/{second.pk}/")
     expect(page.locator("[data-sandbox-name]")).to_have_text("second lab")
+
+
+def test_the_sign_in_page_is_styled_and_says_why_a_sign_in_failed(
+    browser: Browser, daphne: Server, student: Student
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=daphne.url)
+    try:
+        page = context.new_page()
+        page.goto("/login/")
+        card = page.locator("main.card.sign-in")
+        expect(card.get_by_role("heading", name="Sign in")).to_be_visible()
+        assert card.evaluate("card => getComputedStyle(card).borderTopLeftRadius") != "0px"
+        submit = card.locator('button[type="submit"]')
+        assert submit.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(28, 100, 242)"
+        expect(card.get_by_label("Username")).to_be_visible()
+        page.fill("#id_username", student.username)
+        page.fill("#id_password", "not the password")
+        submit.click()
+        expect(card.locator('.error[role="alert"]')).to_contain_text("correct username and password")
+        Gui(page, "sign-in").screenshot("refused")
+    finally:
+        context.close()
 
 
 def test_an_instructor_watches_a_students_diagram_read_only(
@@ -238,6 +270,8 @@ def test_an_instructor_watches_a_students_diagram_read_only(
         gui.select("homework")
         expect(gui.inspector.locator('[data-form="send"]')).to_be_hidden()
         expect(gui.inspector.locator('[data-action="peek"]')).to_be_visible()
+        gui.inspector.locator('[data-action="peek"]').click()  # SQS's own page (/sqs/...) lets an instructor look
+        expect(gui.inspector.locator('[data-result="messages"]')).to_have_text("The queue is empty.")
         page.locator("#credentials-button").click()
         expect(page.locator("#credentials-dialog [data-access-key-id]")).to_have_text(student.sandbox.access_key_id)
         expect(page.locator("#credentials-dialog")).not_to_contain_text(student.sandbox.secret_access_key)
@@ -273,7 +307,7 @@ def test_joining_a_classroom_shows_the_first_keys_secret_once(
         expect(fresh).to_contain_text("it is not shown again")
         key_id = fresh.get_attribute("data-new-key")
         secret = fresh.locator("[data-secret]").inner_text()
-        expect(fresh).to_contain_text(f"aws configure set aws_secret_access_key {secret}")
+        expect(fresh).to_contain_text(f"aws configure set aws_secret_access_key {secret} --profile playground")
         Gui(page, "joined").screenshot("first-key")
 
         page.locator("[data-open-sandbox]").click()

@@ -91,7 +91,7 @@ def test_the_diagram_follows_the_aws_cli_without_a_reload(gui: Gui, student: Stu
 
     row = gui.page.locator('#activity .call[data-operation="SendMessage"][data-origin="CLI"]')
     expect(row).to_have_count(1)
-    expect(row.locator(".call-cli code")).to_contain_text("aws sqs send-message --queue-url")
+    expect(row.locator(".call-cli code")).to_contain_text("sqs send-message --queue-url")
     gui.screenshot("after-cli")
 
     aws_cli("sqs", "delete-queue", "--queue-url", url, info=info)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -38,3 +40,49 @@ def test_static_files_are_served_by_the_same_server(daphne: Server) -> None:
     response = requests.get(f"{daphne.url}/static/css/playground.css", timeout=10)
     assert response.status_code == 200
     assert "font-family" in response.text
+
+
+def test_the_aws_cli_names_come_from_the_installed_cli(daphne: Server) -> None:
+    """The activity panel's commands use the CLI's own names, customizations included."""
+    sns = requests.get(f"{daphne.url}/cli/sns/", timeout=30).json()
+    subscribe = sns["operations"]["Subscribe"]
+    assert subscribe["command"] == "subscribe"
+    assert subscribe["options"]["Endpoint"]["option"] == "--notification-endpoint"
+    assert subscribe["options"]["ReturnSubscriptionArn"] == {
+        "option": "--return-subscription-arn",
+        "negative": "--no-return-subscription-arn",
+        "type": "boolean",
+    }
+    receive = requests.get(f"{daphne.url}/cli/sqs/", timeout=30).json()["operations"]["ReceiveMessage"]
+    assert receive["options"]["AttributeNames"] == {"option": "--attribute-names", "type": "list", "member": "string"}
+    assert requests.get(f"{daphne.url}/cli/s3/", timeout=30).json()["command"] == "s3api"
+    assert requests.get(f"{daphne.url}/cli/no-such-service/", timeout=30).status_code == 404
+
+
+def test_each_service_app_is_listed_for_the_sandbox_page_with_its_gui_module(daphne: Server, make_sandbox: Any) -> None:
+    info: SandboxInfo = make_sandbox(name="gui-lab", username="gui-user")
+    session = requests.Session()
+    session.get(f"{daphne.url}/login/", timeout=10)
+    session.post(
+        f"{daphne.url}/login/",
+        data={"username": "gui-user", "password": "pw-gui-user", "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        headers={"Referer": f"{daphne.url}/login/"},
+        timeout=10,
+    )
+    page = session.get(f"{daphne.url}/sandboxes/{info.id}/", timeout=10).text
+    found = re.search(r'<script id="playground-config" type="application/json">(.*?)</script>', page, re.S)
+    assert found
+    config = json.loads(found.group(1))
+    services = {service["label"]: service for service in config["services"]}
+    assert services["sqs"]["gui"] == "/static/services/sqs/gui.js"
+    assert services["sqs"]["group"] == "Application integration"
+    assert services["sqs"]["config"] == {"peek": f"/sqs/sandboxes/{info.id}/peek/"}
+    assert services["sts"]["gui"] is None  # nothing to draw
+    assert config["groups"][0] == "Application integration"
+    for service in services.values():
+        if service["gui"]:
+            assert session.get(f"{daphne.url}{service['gui']}", timeout=10).status_code == 200
+    peek_url = f"{daphne.url}/sqs/sandboxes/{info.id}/peek/"
+    peek = session.get(peek_url, params={"arn": "arn:aws:sqs:x:1:none"}, timeout=10)
+    assert peek.status_code == 404
+    assert peek.json()["code"] == "QueueDoesNotExist"

@@ -51,14 +51,15 @@ def _path(name: str, pattern: URLPattern, values: dict[str, Any]) -> str:
 def _gui_routes() -> Iterator[tuple[str, URLPattern]]:
     """The GUI's pages and endpoints that name a sandbox or a classroom."""
 
-    def walk(resolver: URLResolver, prefix: str) -> Iterator[tuple[str, URLPattern]]:
+    def walk(resolver: URLResolver, prefix: str, namespace: str) -> Iterator[tuple[str, URLPattern]]:
         for entry in resolver.url_patterns:
             if isinstance(entry, URLResolver):
-                yield from walk(entry, prefix + str(entry.pattern))
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                yield from walk(entry, prefix + str(entry.pattern), inner)
             elif entry.name and not (prefix + str(entry.pattern)).startswith(("api/", "admin/")):
-                yield entry.name, entry
+                yield namespace + entry.name, entry
 
-    for name, pattern in walk(get_resolver(), ""):
+    for name, pattern in walk(get_resolver(), "", ""):
         if OWNED & set(pattern.pattern.converters):
             yield name, pattern
 
@@ -128,7 +129,7 @@ def test_gui_pages_and_socket_of_another_sandbox_or_class_are_closed(
     arn = f"arn:aws:sqs:{alice.sandbox['region']}:{alice.sandbox['account_id']}:private"
     leaks = []
     routes = list(_gui_routes())
-    assert {"sandbox", "sandbox-layout", "sandbox-sqs-peek", "classroom", "classroom-student-reset"} <= {
+    assert {"sandbox", "sandbox-layout", "sqs:peek", "classroom", "classroom-student-reset"} <= {
         name for name, _ in routes
     }
     for name, pattern in routes:

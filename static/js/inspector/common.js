@@ -1,14 +1,14 @@
 // Building blocks shared by the inspector panels.
 
 import { copyButton, h } from "../dom.js";
-import { kindKey, kindOf } from "../nodes.js";
+import { iconUrl, kindKey, kindOf } from "../nodes.js";
 
 export function header(ctx, node) {
   const kind = kindOf(node);
   return h(
     "header",
     { class: "insp-head" },
-    h("img", { class: "insp-icon", alt: "", src: `${ctx.config.iconBase}${kind.icon(node)}.svg` }),
+    h("img", { class: "insp-icon", alt: "", src: iconUrl(kind.icon(node), ctx.config.iconBase) }),
     h(
       "div",
       {},

@@ -1,20 +1,17 @@
-// The inspector: the right-hand panel showing what is selected. A node gets the panel of its
-// kind (queue, topic, key; any other resource a generic one listing its attributes); an edge
-// says what its wiring did and can undo it; nothing selected shows what the sandbox holds.
+// The inspector: the right-hand panel showing what is selected. A node gets the panel its service's
+// GUI module gives its kind (`inspectors`, services.js), any other resource the generic one listing
+// its attributes; an edge says what its wiring did, what is wrong with it, and can undo or fix it;
+// nothing selected shows what the sandbox holds.
+//
+// A panel: panel(ctx, node) -> {element, update(node, reason), onFlow?(event), edgesChanged?(),
+// dispose()}. ctx is the page's ({api, clock, diagram, config, ask, confirm, deleteNode}) with the
+// panel's own service entry as ctx.service ({label, title, config: its gui_config()}).
 
 import { h } from "../dom.js";
 import { kindKey, kindOf } from "../nodes.js";
+import { registry, serviceOf } from "../services.js";
 import { ruleForEdge } from "../wiring.js";
-import { attributeTable, header, identity, resultLine, run, section } from "./common.js";
-import { keyPanel } from "./key.js";
-import { queuePanel } from "./queue.js";
-import { topicPanel } from "./topic.js";
-
-const PANELS = {
-  "sqs:queue": queuePanel,
-  "sns:topic": topicPanel,
-  "kms:key": keyPanel,
-};
+import { attributeTable, header, identity, resultLine, run, section, showResult } from "./common.js";
 
 function genericPanel(ctx, initial) {
   let node = initial;
@@ -35,6 +32,12 @@ function genericPanel(ctx, initial) {
     },
     dispose() {},
   };
+}
+
+/** "topic → queue: subscription, queue → queue: dead-letter, ..." from the services' rules. */
+function wiringHelp() {
+  const short = (kind) => kind.split(":").pop();
+  return Array.from(registry.rules.values(), (rule) => `${short(rule.from)} → ${short(rule.to)}: ${rule.kind}`).join(", ") || "nothing wires yet";
 }
 
 export class Inspector {
@@ -58,8 +61,8 @@ export class Inspector {
     this.note = "";
     if (!node) return this.showOverview();
     if (this.current?.id === node.id) return;
-    const make = PANELS[kindKey(node)] || genericPanel;
-    this.mount(make(this.ctx, node), node.id);
+    const make = registry.inspectors.get(kindKey(node)) || genericPanel;
+    this.mount(make({ ...this.ctx, service: serviceOf(node.service) }, node), node.id);
   }
 
   /** A node changed: by a graph refresh ("graph"), a flow's counter bump ("flow") or a
@@ -95,13 +98,39 @@ export class Inspector {
       const removed = await run(removeButton, line, () => this.ctx.diagram.removeEdge(edge));
       if (removed) this.showOverview();
     });
+    let repairButton = null;
+    if (edge.problem && rule?.repair) {
+      repairButton = h("button", { type: "button", class: "primary", dataset: { action: "repair-edge" } }, rule.repair.label);
+      repairButton.addEventListener("click", async () => {
+        const done = await run(repairButton, line, async () => {
+          await rule.repair.run(this.ctx, source, target);
+          return true;
+        });
+        if (done) {
+          showResult(line, rule.repair.done(source, target));
+          this.ctx.onRepaired?.(edge);
+        }
+      });
+    }
+    const problem = edge.problem
+      ? h(
+          "div",
+          { class: "insp-problem", role: "alert", dataset: { problem: "" } },
+          h("b", {}, "Not delivering: "),
+          edge.problem.reason || edge.problem,
+          edge.problem.fix ? h("p", {}, edge.problem.fix) : null,
+        )
+      : null;
     const element = h(
       "div",
       { class: "insp-panel", dataset: { panel: "edge", kind: edge.kind } },
       h("header", { class: "insp-head" }, h("div", {}, h("h2", { class: "insp-title" }, `${source.label} → ${target.label}`), h("div", { class: "insp-sub" }, edge.kind))),
       h("p", {}, rule ? rule.describe(source, target) : `A ${edge.kind} link drawn by ${source.service}.`),
       edge.label ? h("p", { class: "insp-sub" }, edge.label) : null,
-      rule ? h("div", { class: "insp-row" }, removeButton) : h("p", { class: "insp-sub" }, "This link is not made by drawing; change it with the AWS API."),
+      problem,
+      rule
+        ? h("div", { class: "insp-row" }, repairButton, removeButton)
+        : h("p", { class: "insp-sub" }, "This link is not made by drawing; change it with the AWS API."),
       line,
     );
     this.mount({ element, update() {}, dispose() {} }, null);
@@ -126,7 +155,7 @@ export class Inspector {
         { class: "insp-help" },
         h("li", {}, "Create resources from the palette on the left, or with the aws CLI (see Credentials)."),
         h("li", {}, "Select a node to inspect it: send, receive, publish, encrypt."),
-        h("li", {}, "Wire by dragging from a node's right-hand port onto another node: topic → queue subscribes, queue → queue sets a dead-letter queue, key → queue or topic encrypts at rest."),
+        h("li", {}, "Wire by dragging from a node's right-hand port onto another node: ", wiringHelp(), "."),
         h("li", {}, "Select an edge and press Delete (or use Remove link) to undo its wiring."),
       ),
     );

@@ -1,9 +1,22 @@
 // The inspector of a KMS key: its state and aliases, encrypt and decrypt boxes (blobs travel as
 // base64, as the aws CLI prints them), enable/disable and scheduled deletion.
 
-import { fromBase64, toBase64 } from "../api.js";
-import { copyButton, h } from "../dom.js";
-import { attributeTable, dangerZone, field, header, identity, parseAttributeLines, resultLine, run, section, showResult } from "./common.js";
+import {
+  attributeTable,
+  copyButton,
+  dangerZone,
+  field,
+  fromBase64,
+  h,
+  header,
+  identity,
+  parseAttributeLines,
+  resultLine,
+  run,
+  section,
+  showResult,
+  toBase64,
+} from "../../js/kit.js";
 
 /** "k=v" lines into an encryption context (plain strings, unlike message attributes). */
 function contextOf(text) {

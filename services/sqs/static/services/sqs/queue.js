@@ -2,12 +2,13 @@
 // receive and delete with receipt handles and visibility countdowns on the sandbox clock, its
 // settings, purge and delete.
 
-import { copyButton, formatDuration, h } from "../dom.js";
-import { queueUrl } from "../wiring.js";
 import {
   attributeTable,
+  copyButton,
   dangerZone,
   field,
+  formatDuration,
+  h,
   header,
   identity,
   parseAttributeLines,
@@ -15,7 +16,7 @@ import {
   run,
   section,
   showResult,
-} from "./common.js";
+} from "../../js/kit.js";
 
 // Settings SetQueueAttributes takes as plain numbers, with their AWS limits.
 const SETTINGS = {
@@ -29,7 +30,7 @@ const SETTINGS = {
 export function queuePanel(ctx, initial) {
   let node = initial;
   const { api } = ctx;
-  const url = queueUrl(node);
+  const url = node.url;
   const call = (operation, params = {}) => api.aws("sqs", operation, { QueueUrl: url, ...params }, node);
   // Messages shown in the list, by message id: {message, handle, visibleAt (ms), source}
   const shown = new Map();
@@ -87,7 +88,8 @@ export function queuePanel(ctx, initial) {
   const receiveButton = h("button", { type: "button", class: "primary", dataset: { action: "receive" } }, "Receive");
 
   peekButton.addEventListener("click", async () => {
-    const answer = await run(peekButton, messagesLine, () => api.peek(node.id, 10));
+    // SQS's own page (services/sqs/views.py); its URL comes from SqsConfig.gui_config().
+    const answer = await run(peekButton, messagesLine, () => api.get(ctx.service.config.peek, { arn: node.id, limit: 10 }));
     if (!answer) return;
     shown.clear();
     for (const message of answer.messages) {

@@ -1,11 +1,11 @@
 // The inspector of an SNS topic: a publish box with message attributes, the subscriptions with
 // a filter-policy editor each, the topic's attributes, and delete.
 
-import { h } from "../dom.js";
 import {
   attributeTable,
   dangerZone,
   field,
+  h,
   header,
   identity,
   parseAttributeLines,
@@ -13,7 +13,7 @@ import {
   run,
   section,
   showResult,
-} from "./common.js";
+} from "../../js/kit.js";
 
 export function topicPanel(ctx, initial) {
   let node = initial;
