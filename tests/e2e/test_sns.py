@@ -101,7 +101,9 @@ def test_a_queue_that_refuses_the_topic_shows_why_deliveries_fail_and_how_to_fix
         "the queue refused the topic: the queue has no policy allowing sns.amazonaws.com to call sqs:SendMessage"
     )
     expect(row.locator("[data-fix]")).to_contain_text("Add the queue policy")
-    expect(row.locator(".call-cli code")).to_contain_text("aws sqs set-queue-attributes --queue-url")
+    expect(row.locator(".call-cli code")).to_contain_text(
+        re.compile(r"^aws --endpoint-url \S+ sqs set-queue-attributes --queue-url ")
+    )
     expect(page.locator('.flow-dot.flow-failed[data-kind="failed"]')).not_to_have_count(0)
     expect(gui.badge("billing", "visible")).to_have_text("0")
     gui.screenshot("failing")
