@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCKS = ROOT / "requirements"
 WORK = ROOT / "var" / "upgrade"
 UV = Path(sys.executable).parent / "uv"
-COMPILE = ["pip", "compile", "--python-version", "3.11", "--python-platform", "x86_64-manylinux_2_28", "--generate-hashes", "--no-header"]
-COMPILE += ["--annotation-style", "line", "--no-strip-extras", "--quiet"]
+COMPILE = ["pip", "compile", "--python-version", "3.11", "--python-platform", "x86_64-manylinux_2_28"]
+COMPILE += ["--generate-hashes", "--no-header", "--annotation-style", "line", "--no-strip-extras", "--quiet"]
 
 
 def run(*args: str | Path, cwd: Path = ROOT) -> None:
