@@ -39,8 +39,12 @@ def test_request_rate_is_throttled_with_each_protocols_error(
 ) -> None:
     noisy, quiet = make_sandbox("noisy"), make_sandbox("quiet")
     sqs = aws("sqs", info=noisy, server=quota_server)
+    started = time.monotonic()
     passed, refused = _drain(sqs.list_queues)
-    assert BURST - 2 <= passed <= BURST
+    # The bucket refills at 1 call a second of real time while the calls go: a slow machine gets
+    # that many more, never fewer (the bound follows the quota's rule, not the machine's speed).
+    refilled = int(time.monotonic() - started)
+    assert BURST - 2 <= passed <= BURST + refilled
     error = refused.response["Error"]
     assert (error["Code"], refused.response["ResponseMetadata"]["HTTPStatusCode"]) == ("RequestThrottled", 403)
     assert "1 calls a second" in error["Message"]
