@@ -1,11 +1,11 @@
 """Long polling: a waiting ReceiveMessage returns as soon as a message can be handed out, whether it
 was just sent (by another connection), became visible on the sandbox clock, or the clock moved.
 
-No test here measures how long anything took (a loaded machine stretches every duration; the
-wake-up latency is the bench's figure, bench/README.md). They check causes instead: a poll is seen
-waiting on the server (subscribed to its queue's wake-ups) before the event that should end it,
-returns what that event made available, and returns while a control poll started alongside it, with
-the same wait on an empty queue, is still waiting: it did not just run out of time.
+No test here measures how long anything took: a loaded machine stretches every duration, and the
+wake-up latency is measured by `make bench` (bench/bench_sqs.py). They check causes instead: a poll
+is seen waiting on the server (subscribed to its queue's wake-ups) before the event that should end
+it, returns what that event made available, and returns while a control poll started alongside it,
+with the same wait on an empty queue, is still waiting: it did not just run out of time.
 """
 
 from __future__ import annotations
