@@ -107,8 +107,15 @@ class Server:
     log_path: Path
     env: dict[str, str]
 
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def log_text(self, since: int = 0) -> str:
+        """The server's log, or what it wrote after `since` (a `log_size()` taken earlier): a
+        session's server serves every test of its worker, in whatever order they are handed out."""
+        with self.log_path.open("rb") as log:
+            log.seek(since)
+            return log.read().decode(errors="replace")
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size
 
 
 def _server_env(**extra: str) -> dict[str, str]:
