@@ -126,6 +126,9 @@ def _server_env(**extra: str) -> dict[str, str]:
             "DATABASE_URL": _database_url(),
             "PYTHONUNBUFFERED": "1",
             "PLAYGROUND_EXTRA_APPS": "tests.support",
+            # A PostgreSQL connection only while a call runs, not one per server thread kept for a
+            # minute: parallel workers, and other runs on the machine, share its 100 connections.
+            "DATABASE_CONN_MAX_AGE": "0",
         }
     )
     env.update(extra)
