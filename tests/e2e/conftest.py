@@ -35,8 +35,9 @@ def browser(daphne: Server, celery_worker: Any) -> Iterator[Browser]:
     While Playwright's sync API runs, its event loop counts as running in the test's thread, and
     Django refuses ORM calls there (fixtures make sandboxes, tests read clocks). The ORM is used the
     plain synchronous way here, never from a coroutine, so that check is switched off for these
-    tests only: after the live servers started (they must not inherit the switch), and back on when
-    Playwright stops, so that the rest of the suite runs with the check.
+    tests only: after the live servers started (a server started meanwhile, such as the strict one
+    when a parallel worker first needs it here, does not inherit the switch: see `_server_env`), and
+    back on when Playwright stops, so that the rest of the suite runs with the check.
     """
     previous = os.environ.get(ASYNC_UNSAFE)
     os.environ[ASYNC_UNSAFE] = "true"

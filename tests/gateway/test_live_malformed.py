@@ -4,6 +4,7 @@ what is not emulated yet), never a 500, never a traceback, in every protocol."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +34,15 @@ def send(
         server.url + path, service=service, access_key_id=info.access_key_id,
         secret_access_key=info.secret_access_key, body=body, headers=headers, method=method,
     )  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def no_traceback_in_the_log(daphne: Server) -> Iterator[None]:
+    """None of these requests makes the server log a traceback (checked for what it logged during
+    each test: the session's server also serves the other tests of this worker)."""
+    start = daphne.log_size()
+    yield
+    assert "Traceback" not in daphne.log_text(since=start)
 
 
 def assert_clean(response: Any, status: int) -> None:
@@ -160,10 +170,6 @@ def test_a_truncated_authorization_header_is_an_incomplete_signature(daphne: Ser
     )
     assert_clean(response, 400)
     assert b"IncompleteSignature" in response.content
-
-
-def test_the_server_logged_no_traceback_for_any_of_this(daphne: Server) -> None:
-    assert "Traceback" not in daphne.log_text()
 
 
 def test_api_calls_are_recorded_without_secrets(aws: Any, sandbox: SandboxInfo, db_access: None) -> None:

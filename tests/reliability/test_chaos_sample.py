@@ -4,7 +4,6 @@ back after its delete. The long run with many kills, Celery included, is the ben
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 import requests
 
 from bench.chaos import Endpoint, Workload, check
-from tests.conftest import LOG_DIR, ROOT, VENV_BIN, SandboxInfo, Server
+from tests.conftest import LOG_DIR, ROOT, SandboxInfo, Server, daphne_command, listening_socket
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.live
@@ -23,23 +22,33 @@ START_TIMEOUT = 60.0  # a loaded machine may take this long to import Django
 
 
 class Restartable:
-    """A Daphne of this test's own on a fixed port, which it can kill -9 and start again there."""
+    """A Daphne of this test's own, which it can kill -9 and start again on the same port.
+
+    The test holds the listening socket across the server's lives, as a supervisor with socket
+    activation does, and each life adopts it: no other process (another worker's server, any
+    outgoing connection) can take the port while the server is down. Connections made meanwhile
+    wait in the socket's backlog for the next life; those the killed server held are cut off.
+    """
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.socket = listening_socket()
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
         self.lives = 0
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.lives += 1
         LOG_DIR.mkdir(parents=True, exist_ok=True)
-        log = Path(LOG_DIR / f"daphne-chaos-{self.lives}.log").open("wb")  # noqa: SIM115 (the server writes it)
-        command = [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "playground.asgi:application"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        with Path(LOG_DIR / f"daphne-chaos-{self.lives}.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                daphne_command(self.socket),
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=[self.socket.fileno()],
+            )
         wait_until(self._answers, timeout=START_TIMEOUT, interval=0.1)
 
     def _answers(self) -> bool:
@@ -55,15 +64,21 @@ class Restartable:
         self.process.kill()  # SIGKILL: no shutdown, whatever was in flight is cut off
         self.process.wait(timeout=10)
 
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.socket.close()
+
 
 @pytest.fixture
 def chaos_server(daphne: Server) -> Iterator[Restartable]:
     server = Restartable(daphne.env)
-    server.start()
-    yield server
-    if server.process is not None and server.process.poll() is None:
-        server.process.terminate()
-        server.process.wait(timeout=10)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 def test_nothing_acknowledged_is_lost_when_the_server_is_killed(

@@ -51,10 +51,11 @@ def test_pause_freezes_time_and_resume_continues_without_a_jump(box: Any) -> Non
 
 def test_speed_change_keeps_the_current_time(box: Any) -> None:
     clock = Clock.objects.get(sandbox=box)
-    before = clock.now()
+    before = Clock(base_time=clock.base_time, wall_base=clock.wall_base, speed=clock.speed, paused=clock.paused)
     clock.set_speed(60)
-    after = clock.now(clock.wall_base)
-    assert dt.timedelta(0) <= after - before < dt.timedelta(seconds=1)
+    switched_at = clock.wall_base  # the wall moment of the change: both clocks read the same there
+    assert clock.now(switched_at) == before.now(switched_at)
+    assert clock.now(switched_at + dt.timedelta(seconds=1)) == before.now(switched_at) + dt.timedelta(minutes=1)
     assert clock.speed == 60
 
 
