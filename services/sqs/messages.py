@@ -354,8 +354,9 @@ def messages_send(queue: Queue, checked: list[Checked], *, sender_id: str, now: 
                 now=now,
                 detail={"size": row.size, "delay": (row.visible_at - now).total_seconds(), "group": row.group_id},
             )
-        if any(row.wake_at is None for row in rows):
-            wakeup.notify(queue.wake_channel)
+        # A waiting long poll looks again: at once for a message it can take, and for a delayed one
+        # to sleep until that message's time instead of its next two-second slice (longpoll.py).
+        wakeup.notify(queue.wake_channel)
     return [result for result in results if result is not None]
 
 
