@@ -20,9 +20,11 @@ $(RUN_STAMP): requirements/run.txt package-lock.json
 	touch $@
 
 # What testing adds: the dev lock, Debian's chromium (browser tests never download a browser),
+# Debian's bubblewrap (the namespaces Lambda runs function code in; the isolation tests need it),
 # and the older aws CLI generations the gateway must keep answering.
 $(DEV_STAMP): $(RUN_STAMP) requirements/dev.txt
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	command -v bwrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; }
 	$(PY) $(PIP_INSTALL) -r requirements/dev.txt
 	touch $@
 

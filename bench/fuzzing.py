@@ -442,6 +442,9 @@ def parser_for(protocol: str) -> Any:
 # ReceiveMessage's AttributeNames as InvalidAttributeName, as it does in GetQueueAttributes.
 UNMODELED_ERRORS: dict[tuple[str, str], frozenset[str]] = {
     ("sqs", "ReceiveMessage"): frozenset({"InvalidAttributeName"}),
+    # CloudWatch's API reference lists DashboardNotFound (ResourceNotFound, 404) for DeleteDashboards;
+    # botocore's model does not.
+    ("cloudwatch", "DeleteDashboards"): frozenset({"ResourceNotFound"}),
 }
 
 

@@ -1,7 +1,14 @@
-"""Where a gateway call spends its time: cProfile over `sts get-caller-identity` calls.
+"""Where a gateway call spends its time: cProfile over `sts get-caller-identity` calls (or S3's).
 
     python -m bench.profile_gateway [--server] [--calls 2000] [--seconds 30] [--database sqlite|postgres]
                                     [--auth open|strict] [--top 25] [--out var/bench/gateway.prof]
+                                    [--call sts|s3-put-1k|s3-get-1k|s3-put-8m|s3-get-8m]
+
+--call s3-*: in-process only, PutObject / GetObject (path style, boto3's default CRC32 header and
+signed payload SHA-256) of a 1 KB (1,000-byte) or 8 MB (8,000,000-byte) body. An 8 MB put's body
+reaches the gateway as Daphne hands it over, spooled to a file in SPOOL_DIR (written before each
+call, outside the profile); a get's response body is a file Daphne would send without Python (closed here).
+The summary also gives the CPU time per call without cProfile (time.process_time, this process).
 
 In-process (default): one request signed once by botocore is handed to what the gateway's thread
 does (ASGI scope -> AwsRequest -> handle -> response) in this process, on a fresh database of its
@@ -41,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--auth", choices=("open", "strict"), default="open")
     parser.add_argument("--top", type=int, default=25, help="rows per listing (default 25)")
     parser.add_argument("--out", type=Path, default=BENCH_VAR / "gateway.prof", help="pstats dump (snakeviz, pstats)")
+    parser.add_argument("--call", choices=("sts", *S3_CALLS), default="sts", help="the call profiled (default sts)")
     args = parser.parse_args(argv)
+    if args.server and args.call != "sts":
+        parser.error("--server profiles sts only")
 
     with Harness(Options(database=args.database, auth=args.auth)) as harness:
         if args.server:
@@ -70,28 +80,50 @@ def _profile_in_process(harness: Harness, args: argparse.Namespace) -> tuple[pst
     from django.db import connection, connections
 
     call_command("migrate", "--no-input", verbosity=0)
-    request_for = _request_factory()
-    from playground.gateway.asgi import _handle_in_thread as call
+    if args.call == "sts":
+        request_for, check, finish = _request_factory(), _check, _nothing
+    else:
+        request_for, check, finish = _s3_request_factory(args.call)
+    from playground.gateway.asgi import _handle_in_thread as handle
 
-    for _ in range(100):  # warm up: models, caches, connections
-        _check(call(request_for()))
+    def call(request: Any) -> Any:
+        response = handle(request)
+        finish(response)
+        return response
+
+    for _ in range(100 if args.call.endswith(("sts", "1k")) else 10):  # warm up: models, caches, connections
+        check(call(request_for()))
+
+    # CPU per call without the profiler, then the profile.
+    cpu = 0.0
+    timed = 0
+    deadline = time.perf_counter() + args.seconds / 2
+    while timed < args.calls // 2 and time.perf_counter() < deadline:
+        request = request_for()
+        before = time.process_time()
+        call(request)
+        cpu += time.process_time() - before
+        timed += 1
 
     profiler = cProfile.Profile()
-    deadline = time.perf_counter() + args.seconds
+    deadline = time.perf_counter() + args.seconds / 2
     made = 0
-    started = time.perf_counter()
-    profiler.enable()
-    for _ in range(args.calls):
+    elapsed = 0.0
+    for _ in range(args.calls // 2):
         if time.perf_counter() >= deadline:
             break
-        call(request_for())
+        request = request_for()
+        started = time.perf_counter()
+        profiler.enable()
+        call(request)
+        profiler.disable()
+        elapsed += time.perf_counter() - started
         made += 1
-    profiler.disable()
-    elapsed = time.perf_counter() - started
     vendor = connection.vendor
     connections.close_all()
     summary = (
-        f"in-process: {made} calls in {elapsed:.2f} s under cProfile, {elapsed / max(made, 1) * 1000:.2f} ms per call "
+        f"in-process {args.call}: {cpu / max(timed, 1) * 1000:.2f} ms CPU per call over {timed} calls without "
+        f"cProfile; {made} calls in {elapsed:.2f} s under cProfile, {elapsed / max(made, 1) * 1000:.2f} ms per call "
         f"(database {vendor}, auth {args.auth})"
     )
     return pstats.Stats(profiler), summary
@@ -155,6 +187,112 @@ def _request_factory() -> Any:
         return aws_request_from_scope(scope, BODY, oversized=False)
 
     return make
+
+
+S3_CALLS = ("s3-put-1k", "s3-get-1k", "s3-put-8m", "s3-get-8m")
+S3_SIZES = {"1k": 1000, "8m": 8_000_000}
+S3_KEYS = 8
+
+
+def _s3_request_factory(name: str) -> tuple[Any, Any, Any]:
+    """(make a fresh request, check a response, finish a response) for an S3 call named by --call;
+    the bucket and, for a get, its objects are made first through the same gateway."""
+    import base64
+    import itertools
+    import zlib
+
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from django.conf import settings
+
+    from playground.gateway.asgi import _handle_in_thread as handle
+    from playground.gateway.asgi import aws_request_from_scope
+    from playground.sandboxes.services import sandbox_create
+    from playground.streaming import SPOOL_THRESHOLD_BYTES
+
+    _, key, secret = sandbox_create(name="profile-s3")
+    credentials = Credentials(key.access_key_id, secret)
+    _, kind, size_name = name.split("-")
+    body = os.urandom(S3_SIZES[size_name])
+    crc32 = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+    bucket = "profile-bucket"
+
+    def request(method: str, path: str, data: bytes, extra: dict[str, str]) -> Any:
+        signed = AWSRequest(
+            method=method, url=f"http://{HOST}{path}", data=data, headers={"User-Agent": "bench-profile", **extra}
+        )
+        S3SigV4Auth(credentials, "s3", "us-east-1").add_auth(signed)
+        headers = [(b"host", HOST.encode())] + [
+            (field.lower().encode("latin-1"), str(value).encode("latin-1")) for field, value in signed.headers.items()
+        ]
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": headers,
+            "scheme": "http",
+            "client": ("127.0.0.1", 5000),
+            "server": ("127.0.0.1", 8000),
+        }
+        if len(data) <= SPOOL_THRESHOLD_BYTES:
+            return aws_request_from_scope(scope, data, oversized=False)
+        # As Daphne hands a large body over (playground/streaming.py): a file in SPOOL_DIR.
+        folder = Path(settings.SPOOL_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        path_on_disk = folder / f"body-profile-{next(counter)}"
+        path_on_disk.write_bytes(data)
+        body_file = open(path_on_disk, "rb")  # noqa: SIM115  (closed and removed by finish)
+        return aws_request_from_scope(scope, b"", oversized=False, body_file=body_file)
+
+    counter = itertools.count()
+    opened: list[Any] = []
+
+    def put_request(object_key: str) -> Any:
+        put_headers = {
+            "Content-Type": "binary/octet-stream",
+            "Content-Length": str(len(body)),
+            "x-amz-checksum-crc32": crc32,
+            "x-amz-sdk-checksum-algorithm": "CRC32",
+        }
+        made = request("PUT", f"/{bucket}/{object_key}", body, put_headers)
+        if made.body_file is not None:
+            opened.append(made.body_file)
+        return made
+
+    def finish(response: Any) -> None:
+        stream = getattr(response, "stream", None)
+        if stream is not None:  # Daphne sends it from the file (zero-copy, outside Python): close it
+            stream.file.close()
+        while opened:
+            spooled = opened.pop()
+            spooled.close()
+            Path(spooled.name).unlink(missing_ok=True)
+
+    def check(response: Any) -> None:
+        if response.status not in (200, 206):
+            sys.exit(f"the gateway did not answer the call: {response.status} {response.body[:500]!r}")
+
+    response = handle(request("PUT", f"/{bucket}", b"", {}))
+    if response.status != 200:
+        sys.exit(f"CreateBucket failed: {response.status} {response.body[:500]!r}")
+    keys = [f"{size_name}-{index}" for index in range(S3_KEYS)]
+    if kind == "get":
+        for object_key in keys:
+            made = put_request(object_key)
+            response = handle(made)
+            finish(response)
+            check(response)
+    cycle = itertools.cycle(keys)
+    if kind == "put":
+        return (lambda: put_request(next(cycle))), check, finish
+    return (lambda: request("GET", f"/{bucket}/{next(cycle)}", b"", {})), check, finish
+
+
+def _nothing(response: Any) -> None:
+    pass
 
 
 def _check(response: Any) -> None:

@@ -77,6 +77,9 @@ class ServiceApp(AppConfig):
                     names a more specific error than OverLimit / LimitExceededException
     stored_payloads {model name: size field}: rows counted by the stored-bytes quota
     storing_operations  operations that store a payload (checked against that quota first)
+    data_events     {operation: resource type} for the operations AWS's activity log counts as data
+                    events (on the data plane: S3's object reads and writes, SQS's messages,
+                    "AWS::S3::Object"); every other operation is a management event
     """
 
     aws_services: ClassVar[tuple[str, ...]] = ()
@@ -87,6 +90,7 @@ class ServiceApp(AppConfig):
     limit_errors: ClassVar[dict[str, str]] = {}
     stored_payloads: ClassVar[dict[str, str]] = {}
     storing_operations: ClassVar[frozenset[str]] = frozenset()
+    data_events: ClassVar[dict[str, str]] = {}
 
     def ready(self) -> None:
         if self.group and self.group not in GROUPS:

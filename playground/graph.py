@@ -92,7 +92,9 @@ def sandbox_graph(*, sandbox: Sandbox, now: dt.datetime, region: str | None = No
 def resource_detail(*, sandbox: Sandbox, arn: str, now: dt.datetime) -> dict[str, Any] | None:
     """One resource by ARN: its node, the service's details, and the edges that touch it."""
     parts = arn.split(":")
-    if len(parts) < 6 or parts[0] != "arn" or parts[4] != sandbox.account_id:
+    # Some ARNs name no account (a bucket's: arn:aws:s3:::name); the sandbox's own diagram, drawn
+    # below, is what decides that the resource is the sandbox's.
+    if len(parts) < 6 or parts[0] != "arn" or parts[4] not in (sandbox.account_id, ""):
         return None
     region = parts[3] or None
     for app, module in service_graphs():

@@ -1,7 +1,8 @@
 """`make run` and `make test` end here: make sure Redis answers, prepare the database, start the
 processes, and stop every one of them on Ctrl-C.
 
-    python -m playground.launcher run    # Daphne on :8000 (PORT, BIND), Celery worker with beat; prints the keys
+    python -m playground.launcher run    # Daphne on :8000 (PORT, BIND), one process per core (WEB_PROCESSES),
+                                         # Celery worker with beat; prints the keys
     python -m playground.launcher test [pytest args]   # in parallel: a pytest-xdist worker per core
 
 Redis: REDIS_URL is used when it answers; otherwise, when it names this machine, a private Redis
@@ -232,6 +233,21 @@ def _stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
             time.sleep(0.05)
 
 
+def web_processes() -> int:
+    """How many Daphne processes `run` starts: WEB_PROCESSES, else one per core."""
+    configured = os.environ.get("WEB_PROCESSES", "").strip()
+    return max(1, int(configured)) if configured.isdigit() else _cores()
+
+
+def _listening(bind: str, port: int) -> socket.socket:
+    """The listening socket the Daphne processes share (the kernel hands each new connection to
+    one of them): no proxy in front of them on one machine."""
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    listener = socket.create_server((bind, port), family=family, backlog=1024)
+    listener.set_inheritable(True)
+    return listener
+
+
 def _web_answers(port: int, processes: list[subprocess.Popen[bytes]]) -> bool:
     """Wait until Daphne answers (so the printed lines work when they are read); False when a stop
     was requested or a process ended first."""
@@ -298,13 +314,16 @@ def run() -> int:
         details = json.loads(_step("demo_setup", "--json", capture=True))
         port = int(os.environ.get("PORT", "8000"))
         bind = os.environ.get("BIND", "127.0.0.1")
-        processes.append(
-            subprocess.Popen(
-                [str(BIN / "daphne"), "-b", bind, "-p", str(port), "playground.asgi:application"],
-                cwd=ROOT,
-                **_detached(),
+        with _listening(bind, port) as listener:  # each Daphne process accepts on this one socket
+            processes.extend(
+                subprocess.Popen(
+                    [str(BIN / "daphne"), "--fd", str(listener.fileno()), "playground.asgi:application"],
+                    cwd=ROOT,
+                    pass_fds=(listener.fileno(),),
+                    **_detached(),
+                )
+                for _ in range(web_processes())
             )
-        )
         processes.append(
             subprocess.Popen(
                 [str(BIN / "celery"), "-A", "playground", "worker", "--beat", "--loglevel=WARNING",

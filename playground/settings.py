@@ -143,8 +143,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("PLAYGROUND_SQLITE_TIMEOUT", 30, minimum=1),
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Connections are kept between requests (SQLite too: opening one runs its PRAGMAs, which cost more
+# than a call's own queries).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
 # Each test run (make test) gets a database of its own, so runs on one machine never collide; each of
 # its parallel workers has the worker's id in its run id (tests/parallel.py).
 _TEST_RUN = env_str("PLAYGROUND_TEST_RUN_ID", "")
@@ -182,7 +184,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": TICK_SECONDS,
         # A tick that waited longer than its period is stale: the next one does its work.
         "options": {"expires": max(TICK_SECONDS * 2, 1.0)},
-    }
+    },
+    # Timed class sessions whose end (wall time) has come: freeze or reset the students' sandboxes.
+    # It may wait behind long ticks (a solo worker runs one task at a time): a late end is still
+    # right (it is idempotent and cheap), a discarded one leaves the class running, so it expires
+    # only after a minute, not after two ticks as the tick does.
+    "classroom-session-ends": {
+        "task": "playground.classroom.tasks.end_sessions",
+        "schedule": TICK_SECONDS,
+        "options": {"expires": 60.0},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -201,6 +212,21 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+
+# Stored bytes that do not belong in the database (S3 object bodies): files under BLOB_DIR, through
+# Django's storage API (`storages["blobs"]`). AWS request bodies streamed to disk are spooled in
+# SPOOL_DIR first, on the same file system, so a service can move a spooled body into place
+# instead of copying it.
+BLOB_DIR = Path(env_str("PLAYGROUND_BLOB_DIR", str(VAR_DIR / "blobs")))
+SPOOL_DIR = BLOB_DIR / ".spool"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "blobs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BLOB_DIR), "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
+}
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"

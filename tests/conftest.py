@@ -54,7 +54,7 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
         if connection.vendor == "sqlite":
             # Django removes the database's file, not the WAL journal and shared memory next to it;
             # one pair per run and worker would pile up in var/.
-            for suffix in ("-wal", "-shm"):
+            for suffix in ("-wal", "-shm", "-generations"):
                 Path(test_database + suffix).unlink(missing_ok=True)
 
 

@@ -103,6 +103,7 @@ def make_run(tmp_path: Path) -> Iterator[MakeRun]:
     env.update(
         {
             "PORT": str(port),
+            "WEB_PROCESSES": "2",
             "PLAYGROUND_VAR_DIR": str(var),
             "DATABASE_URL": f"sqlite:///{var / 'playground.sqlite3'}",
             "PLAYGROUND_CHANNEL_PREFIX": f"launcher-{run_id}",
@@ -153,8 +154,17 @@ def test_one_ctrl_c_stops_every_process_and_make_exits_0(make_run: MakeRun, tmp_
     assert requests.get(f"http://127.0.0.1:{make_run.port}/healthz", timeout=10).ok
     started = make_run.descendants()
     names = " ".join(" ".join(process.cmdline()) for process in started)
-    assert "daphne" in names
     assert "celery" in names
+    # Two Daphne processes (WEB_PROCESSES), both listening on the one socket the launcher opened.
+    web = [process for process in started if "daphne" in " ".join(process.cmdline())]
+    assert len(web) == 2
+    for process in web:
+        listening = [conn for conn in process.net_connections(kind="tcp") if conn.status == psutil.CONN_LISTEN]
+        assert [conn.laddr.port for conn in listening] == [make_run.port]
+    answered = [requests.get(f"http://127.0.0.1:{make_run.port}/healthz", timeout=10).ok for _ in range(10)]
+    assert all(answered)
+    # Beat's schedule is under PLAYGROUND_VAR_DIR: two instances never share one.
+    assert f"--schedule {tmp_path / 'var' / 'celerybeat-schedule'}" in names
 
     # The printed lines set up a profile of their own, never the default one, and they work.
     text = make_run.text

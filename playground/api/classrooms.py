@@ -18,21 +18,28 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from playground.api import serializers as s
-from playground.api.access import taught_classroom_or_404
+from playground.api.access import sandbox_or_404, taught_classroom_or_404
 from playground.api.base import ApiView
 from playground.api.presenters import classroom_dict, sandbox_dict
 from playground.classroom.models import Classroom, Enrollment
 from playground.classroom.presenters import students
 from playground.classroom.services import (
+    broadcast_send,
     class_clock,
+    class_lab_start,
+    class_reopen,
     classroom_create,
     classroom_for_code,
     classroom_join,
+    hand_set,
     imported_as_csv,
     join_code_rotate,
+    session_timer_set,
+    student_password_reset,
     student_remove,
     students_import,
 )
+from playground.labs.sessions import session_summary
 from playground.sandboxes.access import Role, is_instructor
 from playground.sandboxes.keys import new_credential_dict
 from playground.web.logins import client_address, retry_after
@@ -62,7 +69,16 @@ class ClassroomList(ApiView):
 
 
 def _apply_settings(classroom: Classroom, values: dict[str, Any]) -> None:
-    changed = [name for name in ("name", "join_open", "webhook_url", "webhook_secret") if name in values]
+    if "ends_at" in values or "at_end" in values:
+        session_timer_set(
+            classroom=classroom,
+            ends_at=values.get("ends_at", classroom.ends_at),
+            at_end=values.get("at_end", classroom.at_end or Classroom.FREEZE),
+        )
+    names = (
+        "name", "join_open", "lock_student_clocks", "stuck_minutes", "failing_calls", "webhook_url", "webhook_secret",
+    )  # fmt: skip
+    changed = [name for name in names if name in values]
     for name in changed:
         setattr(classroom, name, values[name])
     if changed:
@@ -89,6 +105,18 @@ class ClassroomDetail(ApiView):
             student_remove(enrollment=enrollment)
         classroom.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class Reopen(ApiView):
+    @extend_schema(
+        request=None,
+        responses={200: s.ClassroomResponse, **ERRORS},
+        summary="After a timed session: thaw the frozen sandboxes and clear the timer",
+    )
+    def post(self, request: Request, classroom_id: int) -> Response:
+        classroom = taught_classroom_or_404(request, classroom_id)
+        class_reopen(classroom=classroom)
+        return Response(classroom_dict(classroom, instructor=True))
 
 
 class JoinCode(ApiView):
@@ -132,6 +160,23 @@ class StudentDetail(ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class StudentPassword(ApiView):
+    @extend_schema(
+        request=None,
+        responses={200: s.PasswordResetResponse, **ERRORS},
+        summary="A new password for the student (in this answer only); their sessions and API token end",
+    )
+    def post(self, request: Request, classroom_id: int, enrollment_id: int) -> Response:
+        classroom = taught_classroom_or_404(request, classroom_id)
+        enrollment = Enrollment.objects.filter(classroom=classroom, pk=enrollment_id).select_related("student").first()
+        if enrollment is None:
+            raise NotFound("There is no such student in this classroom.")
+        password = student_password_reset(enrollment=enrollment)
+        response = Response({"username": enrollment.student.get_username(), "password": password})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 class StudentImport(ApiView):
     @extend_schema(
         request=s.ImportRequest,
@@ -146,6 +191,80 @@ class StudentImport(ApiView):
         return Response(
             {"imported": [student.as_dict() for student in imported], "csv": imported_as_csv(imported)},
             status=status.HTTP_201_CREATED,
+        )
+
+
+class ClassLabStart(ApiView):
+    @extend_schema(
+        request=s.ClassLabStartRequest,
+        responses={200: s.ClassLabStartResponse, **ERRORS},
+        summary="Start a lab for the whole class, or for the students listed",
+    )
+    def post(self, request: Request, classroom_id: int) -> Response:
+        classroom = taught_classroom_or_404(request, classroom_id)
+        data = s.ClassLabStartRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcomes = class_lab_start(
+            classroom=classroom, lab_id=data.validated_data["lab"], enrollment_ids=data.validated_data.get("students")
+        )
+        return Response(
+            {
+                "started": [
+                    {
+                        "student": outcome.enrollment.pk,
+                        "username": outcome.enrollment.student.get_username(),
+                        "session": session_summary(outcome.session) if outcome.session else None,
+                        "created": outcome.created,
+                        "problem": outcome.problem,
+                    }
+                    for outcome in outcomes
+                ]
+            }
+        )
+
+
+class Broadcasts(ApiView):
+    @extend_schema(responses={200: s.BroadcastResponse(many=True), **ERRORS}, summary="Messages sent, newest first")
+    def get(self, request: Request, classroom_id: int) -> Response:
+        classroom = taught_classroom_or_404(request, classroom_id)
+        return Response([sent.as_dict() for sent in classroom.broadcasts.all()[:100]])
+
+    @extend_schema(
+        request=s.BroadcastRequest,
+        responses={201: s.BroadcastResponse, **ERRORS},
+        summary="Show a message in every student's GUI, live",
+    )
+    def post(self, request: Request, classroom_id: int) -> Response:
+        classroom = taught_classroom_or_404(request, classroom_id)
+        data = s.BroadcastRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        sent = broadcast_send(classroom=classroom, message=data.validated_data["message"], sender=request.user)
+        return Response(sent.as_dict(), status=status.HTTP_201_CREATED)
+
+
+class Hand(ApiView):
+    @extend_schema(
+        request=s.HandRequest,
+        responses={200: s.HandResponse, **ERRORS},
+        summary="Raise or lower the student's hand (the student; their instructor lowers it)",
+    )
+    def post(self, request: Request, sandbox_id: int) -> Response:
+        sandbox, role = sandbox_or_404(request, sandbox_id)
+        enrollment = Enrollment.objects.filter(sandbox=sandbox).first()
+        if enrollment is None:
+            raise NotFound("This sandbox is in no classroom: there is no one to raise a hand to.")
+        data = s.HandRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        raised = data.validated_data["raised"]
+        if raised and role != Role.OWNER:
+            raise PermissionDenied("Only the student raises their hand.")
+        done = hand_set(enrollment=enrollment, raised=raised, note=data.validated_data.get("note", ""), by=request.user)
+        return Response(
+            {
+                "raised": done.hand_raised_at is not None,
+                "raised_at": done.hand_raised_at.isoformat() if done.hand_raised_at else None,
+                "note": done.hand_note,
+            }
         )
 
 

@@ -47,6 +47,12 @@ def classroom_dict(classroom: Classroom, *, instructor: bool) -> dict[str, Any]:
         "id": classroom.pk,
         "name": classroom.name,
         "join_open": classroom.join_open,
+        "lock_student_clocks": classroom.lock_student_clocks,
+        "stuck_minutes": classroom.stuck_minutes,
+        "failing_calls": classroom.failing_calls,
+        "ends_at": classroom.ends_at.isoformat() if classroom.ends_at else None,
+        "at_end": classroom.at_end,
+        "ended_at": classroom.ended_at.isoformat() if classroom.ended_at else None,
         "role": "instructor" if instructor else "student",
         "instructors": [user.get_username() for user in classroom.instructors.all()],
         "students": classroom.enrollments.count(),
@@ -67,6 +73,7 @@ def lab_summary(lab: Lab) -> dict[str, Any]:
         "steps": len(lab.steps),
         "max_score": lab.max_score,
         "source": lab.source,
+        "student_solve": lab.student_solve,
     }
 
 
@@ -78,7 +85,9 @@ def lab_dict(lab: Lab, *, with_document: bool) -> dict[str, Any]:
                 "id": step.id,
                 "title": step.title,
                 "instructions": step.instructions,
-                "hints": list(step.hints),
+                # Hints are revealed one at a time in a session (they may cost points): staff only here.
+                "hints": list(step.hints) if with_document else [],
+                "hints_total": len(step.hints),
                 "max_score": step.max_score,
                 "checks": len(step.checks),
             }

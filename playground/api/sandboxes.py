@@ -29,7 +29,7 @@ from playground.api.base import ApiView
 from playground.api.presenters import call_dict, sandbox_dict
 from playground.catalog import aws_services
 from playground.classroom.models import Enrollment
-from playground.classroom.services import sandbox_clock
+from playground.classroom.services import refuse_if_frozen, sandbox_clock
 from playground.errors import LimitReached, NotAllowed
 from playground.gateway.encoding import jsonable, params_from_json
 from playground.gateway.errors import AwsError, NotEmulated
@@ -51,7 +51,7 @@ from playground.sandboxes.keys import (
     new_credential_dict,
 )
 from playground.sandboxes.models import Clock
-from playground.sandboxes.services import sandbox_create, sandbox_reset
+from playground.sandboxes.services import sandbox_create, sandbox_delete, sandbox_reset
 
 MAX_PAGE = 1000
 REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -105,7 +105,7 @@ class SandboxDetail(ApiView):
         sandbox, _ = sandbox_or_404(request, sandbox_id, owner_only=True)
         if Enrollment.objects.filter(sandbox=sandbox).exists():
             raise NotAllowed("A classroom sandbox is removed by the classroom's instructor.")
-        sandbox.delete()
+        sandbox_delete(sandbox=sandbox)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -113,6 +113,8 @@ class SandboxReset(ApiView):
     @extend_schema(request=None, responses={200: s.SandboxResponse, **ERRORS}, summary="Delete every resource")
     def post(self, request: Request, sandbox_id: int) -> Response:
         sandbox, role = sandbox_or_404(request, sandbox_id)
+        if role == Role.OWNER:
+            refuse_if_frozen(sandbox)
         sandbox.clock = Clock.current(sandbox.pk)
         sandbox_reset(sandbox=sandbox)
         return Response(sandbox_dict(sandbox, role))
@@ -131,6 +133,7 @@ class CredentialList(ApiView):
     )
     def post(self, request: Request, sandbox_id: int) -> Response:
         sandbox, _ = sandbox_or_404(request, sandbox_id, owner_only=True)
+        refuse_if_frozen(sandbox)
         key, secret = key_create(sandbox=sandbox)
         return Response(new_credential_dict(key, secret), status=status.HTTP_201_CREATED)
 
@@ -151,6 +154,7 @@ class CredentialDetail(ApiView):
     )
     def patch(self, request: Request, sandbox_id: int, access_key_id: str) -> Response:
         sandbox, _ = sandbox_or_404(request, sandbox_id, owner_only=True)
+        refuse_if_frozen(sandbox)
         data = s.CredentialStatusRequest(data=request.data)
         data.is_valid(raise_exception=True)
         active = data.validated_data["status"] == "Active"
@@ -172,6 +176,7 @@ class CredentialRotate(ApiView):
     )
     def post(self, request: Request, sandbox_id: int, access_key_id: str) -> Response:
         sandbox, _ = sandbox_or_404(request, sandbox_id, owner_only=True)
+        refuse_if_frozen(sandbox)
         key, secret = key_rotate(sandbox=sandbox, access_key_id=access_key_id)
         return Response(new_credential_dict(key, secret), status=status.HTTP_201_CREATED)
 
@@ -189,7 +194,7 @@ class ClockAction(ApiView):
     action = ""
 
     def post(self, request: Request, sandbox_id: int) -> Response:
-        sandbox, _ = sandbox_or_404(request, sandbox_id)
+        sandbox, role = sandbox_or_404(request, sandbox_id)
         speed = seconds = 0.0
         if self.action == "speed":
             data = s.SpeedRequest(data=request.data)
@@ -199,7 +204,7 @@ class ClockAction(ApiView):
             data = s.AdvanceRequest(data=request.data)
             data.is_valid(raise_exception=True)
             seconds = data.validated_data["seconds"]
-        clock = sandbox_clock(sandbox=sandbox, action=self.action, speed=speed, seconds=seconds)
+        clock = sandbox_clock(sandbox=sandbox, action=self.action, speed=speed, seconds=seconds, role=role)
         return Response(clock.as_dict())
 
 
@@ -326,6 +331,7 @@ class AwsCall(ApiView):
     )
     def post(self, request: Request, sandbox_id: int, service: str, operation: str) -> Response:
         sandbox, _ = sandbox_or_404(request, sandbox_id, owner_only=True)
+        refuse_if_frozen(sandbox)
         if service not in aws_services() or provider_for(service) is None:
             raise NotEmulated(f"Playground does not emulate the AWS service '{service}'.")
         try:

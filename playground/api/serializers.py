@@ -3,6 +3,10 @@ they document the output in the OpenAPI schema; views build the output from doma
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from playground.sandboxes.models import Clock
@@ -28,10 +32,30 @@ class AdvanceRequest(serializers.Serializer):
     seconds = serializers.FloatField(min_value=0, max_value=366 * 86400)
 
 
-class LabStartRequest(serializers.Serializer):
+class DeadlineFields(serializers.Serializer):
+    deadline = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Wall time (with a zone) after which passing steps are late."
+    )
+    minutes = serializers.IntegerField(
+        required=False, min_value=1, max_value=60 * 24 * 366, help_text="Or: a deadline this many minutes from now."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "minutes" in attrs and attrs.get("deadline") is not None:
+            raise serializers.ValidationError("Give a deadline or minutes, not both.")
+        if "minutes" in attrs:
+            attrs["deadline"] = timezone.now() + dt.timedelta(minutes=attrs.pop("minutes"))
+        return attrs
+
+
+class LabStartRequest(DeadlineFields):
     lab = serializers.CharField(max_length=100)
     webhook_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
     webhook_secret = serializers.CharField(required=False, allow_blank=True, max_length=128)
+
+
+class SessionUpdateRequest(DeadlineFields):
+    pass
 
 
 class StepRequest(serializers.Serializer):
@@ -41,6 +65,23 @@ class StepRequest(serializers.Serializer):
 class ClassroomRequest(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     join_open = serializers.BooleanField(required=False)
+    lock_student_clocks = serializers.BooleanField(
+        required=False, help_text="While the instructor holds the class clock, students cannot change theirs."
+    )
+    stuck_minutes = serializers.IntegerField(
+        required=False, min_value=1, max_value=1440, help_text="Minutes without progress before a student is stuck."
+    )
+    failing_calls = serializers.IntegerField(
+        required=False, min_value=1, max_value=100, help_text="Failed calls in a row that mark a student failing."
+    )
+    ends_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Wall time the timed class session ends (null: no timer)."
+    )
+    at_end = serializers.ChoiceField(
+        choices=["", "freeze", "reset"],
+        required=False,
+        help_text="At ends_at: freeze or reset every student's sandbox.",
+    )
     webhook_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
     webhook_secret = serializers.CharField(required=False, allow_blank=True, max_length=128)
 
@@ -159,13 +200,15 @@ class LabSummaryResponse(serializers.Serializer):
     steps = serializers.IntegerField()
     max_score = serializers.IntegerField()
     source = serializers.CharField()
+    student_solve = serializers.BooleanField(help_text="The bundle lets students use solve.")
 
 
 class LabStepResponse(serializers.Serializer):
     id = serializers.CharField()
     title = serializers.CharField()
     instructions = serializers.CharField()
-    hints = serializers.ListField(child=serializers.CharField())
+    hints = serializers.ListField(child=serializers.CharField(), help_text="Staff only; empty for others.")
+    hints_total = serializers.IntegerField()
     max_score = serializers.IntegerField()
     checks = serializers.IntegerField()
 
@@ -175,16 +218,29 @@ class LabResponse(LabSummaryResponse):
     document = serializers.DictField(required=False, help_text="The whole bundle (staff only).")
 
 
+class SolveRecordResponse(serializers.Serializer):
+    step = serializers.CharField()
+    by = serializers.CharField(help_text="The user name of who asked for the solve.")
+    at = serializers.DateTimeField(help_text="Wall time.")
+    clock = serializers.DateTimeField(help_text="The sandbox's time.")
+
+
 class SessionStepResponse(serializers.Serializer):
     id = serializers.CharField()
     title = serializers.CharField()
     instructions = serializers.CharField()
-    hints = serializers.ListField(child=serializers.CharField())
+    hints = serializers.ListField(child=serializers.CharField(), help_text="The hints revealed so far.")
+    hints_total = serializers.IntegerField()
+    next_hint_cost = serializers.IntegerField(allow_null=True)
+    hint_penalty = serializers.IntegerField(help_text="Points the revealed hints take off.")
     max_score = serializers.IntegerField()
     passed = serializers.BooleanField()
     score = serializers.IntegerField()
     checks = serializers.ListField(child=serializers.DictField())
     checked_at = serializers.DateTimeField(allow_null=True)
+    passed_at = serializers.DateTimeField(allow_null=True)
+    late = serializers.BooleanField()
+    solved_by_solve = serializers.BooleanField()
 
 
 class SessionResponse(serializers.Serializer):
@@ -200,6 +256,15 @@ class SessionResponse(serializers.Serializer):
     steps_total = serializers.IntegerField()
     started_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
+    completed_clock = serializers.DateTimeField(allow_null=True, help_text="Sandbox time at completion.")
+    deadline = serializers.DateTimeField(allow_null=True)
+    late = serializers.BooleanField(help_text="A step passed after the deadline.")
+    late_steps = serializers.ListField(child=serializers.CharField())
+    hints_used = serializers.IntegerField()
+    solved_by_solve = serializers.BooleanField(help_text="Solve did at least one step.")
+    solved_steps = serializers.ListField(child=serializers.CharField())
+    solves = SolveRecordResponse(many=True)
+    may_solve = serializers.BooleanField(required=False, help_text="Solve is the caller's to use in this session.")
     steps = SessionStepResponse(many=True, required=False)
 
 
@@ -211,6 +276,7 @@ class StepReportResponse(serializers.Serializer):
     max_score = serializers.IntegerField()
     messages = serializers.ListField(child=serializers.CharField())
     checks = serializers.ListField(child=serializers.DictField())
+    late = serializers.BooleanField()
 
 
 class CheckReportResponse(serializers.Serializer):
@@ -220,6 +286,61 @@ class CheckReportResponse(serializers.Serializer):
     completed = serializers.BooleanField()
     messages = serializers.ListField(child=serializers.CharField())
     steps = StepReportResponse(many=True)
+
+
+class DryRunRequest(serializers.Serializer):
+    bundle = serializers.DictField(required=False, help_text="A whole bundle document, as PUT /api/labs/<id>/ takes.")
+    lab = serializers.CharField(required=False, max_length=100, help_text="Or: the id of a lab the server has.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("bundle" in attrs) == ("lab" in attrs):
+            raise serializers.ValidationError("Give either `bundle` (a document) or `lab` (an id).")
+        return attrs
+
+
+class DryRunStepResponse(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    passed_before_solve = serializers.BooleanField()
+    solve = serializers.DictField(help_text="{ran, ok, error}")
+    passed = serializers.BooleanField(help_text="After its solve.")
+    score = serializers.IntegerField()
+    max_score = serializers.IntegerField()
+    failed_checks = serializers.ListField(child=serializers.DictField())
+
+
+class DryRunResponse(serializers.Serializer):
+    lab = serializers.CharField()
+    title = serializers.CharField()
+    ok = serializers.BooleanField(help_text="The setup ran and every step passed after its solve.")
+    setup = serializers.DictField(help_text="{ok, error}")
+    steps = DryRunStepResponse(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+    score = serializers.IntegerField()
+    max_score = serializers.IntegerField()
+
+
+class HintRequest(serializers.Serializer):
+    step = serializers.CharField(max_length=100)
+
+
+class HintResponse(serializers.Serializer):
+    step = serializers.CharField()
+    number = serializers.IntegerField(help_text="1 for the step's first hint.")
+    text = serializers.CharField(help_text="Markdown, {{variables}} filled in.")
+    cost = serializers.IntegerField(help_text="Points this hint takes off the step.")
+    remaining = serializers.IntegerField()
+    session = serializers.DictField()
+
+
+class LabSettingsRequest(serializers.Serializer):
+    student_solve = serializers.BooleanField(
+        required=False, help_text="Students may use solve (when the lab's bundle allows it too). Default false."
+    )
+
+
+class LabSettingsResponse(serializers.Serializer):
+    student_solve = serializers.BooleanField()
 
 
 class SolveResponse(serializers.Serializer):
@@ -232,6 +353,12 @@ class ClassroomResponse(serializers.Serializer):
     name = serializers.CharField()
     join_code = serializers.CharField(required=False, help_text="Instructors only.")
     join_open = serializers.BooleanField()
+    lock_student_clocks = serializers.BooleanField()
+    stuck_minutes = serializers.IntegerField()
+    failing_calls = serializers.IntegerField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+    at_end = serializers.CharField()
+    ended_at = serializers.DateTimeField(allow_null=True)
     role = serializers.ChoiceField(choices=["instructor", "student"])
     instructors = serializers.ListField(child=serializers.CharField())
     students = serializers.IntegerField()
@@ -240,6 +367,7 @@ class ClassroomResponse(serializers.Serializer):
 
 class LastCallResponse(serializers.Serializer):
     at = serializers.DateTimeField(help_text="Sandbox-clock time of the call.")
+    wall_at = serializers.DateTimeField(allow_null=True, help_text="Wall time of the call.")
     service = serializers.CharField()
     operation = serializers.CharField()
     error_code = serializers.CharField()
@@ -253,6 +381,17 @@ class StudentResponse(serializers.Serializer):
     last_call = LastCallResponse(allow_null=True)
     idle_seconds = serializers.FloatField(allow_null=True, help_text="Sandbox-clock seconds since the last call.")
     labs = SessionResponse(many=True)
+    clock_held = serializers.BooleanField(help_text="The instructor holds this student's clock (paused, or not 1x).")
+    last_activity_at = serializers.DateTimeField(allow_null=True, help_text="Wall time of the last AWS call.")
+    progress_at = serializers.DateTimeField(
+        allow_null=True, help_text="Wall time of the last progress in the active lab, while it is not completed."
+    )
+    stuck = serializers.BooleanField(help_text="No progress for the classroom's stuck_minutes of wall time.")
+    failing_calls = serializers.IntegerField(help_text="Latest calls that failed in a row (counted up to the limit).")
+    failing = serializers.BooleanField(help_text="failing_calls reached the classroom's failing_calls.")
+    hand_raised_at = serializers.DateTimeField(allow_null=True, help_text="Wall time the student raised their hand.")
+    hand_note = serializers.CharField()
+    frozen = serializers.BooleanField(help_text="Frozen at the end of the timed class session.")
 
 
 class ImportedStudentResponse(serializers.Serializer):
@@ -270,6 +409,52 @@ class ImportedStudentResponse(serializers.Serializer):
 class ImportResponse(serializers.Serializer):
     imported = ImportedStudentResponse(many=True)
     csv = serializers.CharField()
+
+
+class ClassLabStartRequest(serializers.Serializer):
+    lab = serializers.CharField(max_length=100)
+    students = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Enrollment ids; the whole class when absent."
+    )
+
+
+class ClassLabStartedResponse(serializers.Serializer):
+    student = serializers.IntegerField(help_text="The enrollment's id.")
+    username = serializers.CharField()
+    session = serializers.DictField(allow_null=True, help_text="The student's session (as GET /lab-sessions/{id}/).")
+    created = serializers.BooleanField(help_text="False when the student was in this lab already.")
+    problem = serializers.CharField(help_text="Why it did not start for this student (its setup failed).")
+
+
+class ClassLabStartResponse(serializers.Serializer):
+    started = ClassLabStartedResponse(many=True)
+
+
+class PasswordResetResponse(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(help_text="The new password: in this answer only.")
+
+
+class BroadcastRequest(serializers.Serializer):
+    message = serializers.CharField(max_length=500)
+
+
+class BroadcastResponse(serializers.Serializer):
+    id = serializers.IntegerField()
+    message = serializers.CharField()
+    sender = serializers.CharField()
+    sent_at = serializers.DateTimeField(help_text="Wall time.")
+
+
+class HandRequest(serializers.Serializer):
+    raised = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class HandResponse(serializers.Serializer):
+    raised = serializers.BooleanField()
+    raised_at = serializers.DateTimeField(allow_null=True, help_text="Wall time; it orders the help queue.")
+    note = serializers.CharField()
 
 
 class ClassClockResponse(serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from playground.sandboxes.models import Sandbox
@@ -28,6 +29,25 @@ class Classroom(models.Model):
     instructors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="classrooms_taught")
     join_code = models.CharField(max_length=16, unique=True, default=new_join_code)
     join_open = models.BooleanField(default=True)
+    # While the instructor holds the class clock (they paused it, or set a speed other than 1x), a
+    # student may not pause, resume, speed up or advance their own (the instructor's hold wins).
+    lock_student_clocks = models.BooleanField(default=True)
+    # The dashboard highlights a student working on a lab who has passed no step for this many
+    # minutes of wall time, and one whose last this-many AWS calls all failed.
+    stuck_minutes = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    failing_calls = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    # A timed class session: at `ends_at` (wall time) every student's sandbox is frozen (clock
+    # stopped and held, AWS calls and key changes refused: kept as it is for grading) or reset
+    # (emptied), as `at_end` says; `ended_at` is when that was done.
+    NOTHING, FREEZE, RESET = "", "freeze", "reset"
+    AT_END_CHOICES = [(NOTHING, "nothing happens"), (FREEZE, "freeze the sandboxes"), (RESET, "reset the sandboxes")]
+    ends_at = models.DateTimeField(null=True, blank=True)
+    at_end = models.CharField(max_length=8, blank=True, default=NOTHING, choices=AT_END_CHOICES)
+    ended_at = models.DateTimeField(null=True, blank=True)
     # Lab events of every student (session.started, step.checked, lab.completed) are POSTed here.
     webhook_url = models.URLField(blank=True, default="")
     webhook_secret = models.CharField(max_length=128, blank=True, default="")
@@ -38,6 +58,11 @@ class Classroom(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def group_name(self) -> str:
+        """The Channels group of the classroom's dashboards."""
+        return f"classroom-{self.pk}"
 
     @property
     def join_code_display(self) -> str:
@@ -55,6 +80,16 @@ class Enrollment(models.Model):
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
     sandbox = models.OneToOneField(Sandbox, on_delete=models.CASCADE, related_name="enrollment")
     joined_at = models.DateTimeField(auto_now_add=True)
+    # The instructor's last clock action on this student's clock (the whole class's or theirs
+    # alone) left it paused or at a speed other than 1x: the class clock is held.
+    clock_held = models.BooleanField(default=False)
+    # The help queue: when the student raised their hand (wall time; null: not raised), and why.
+    hand_raised_at = models.DateTimeField(null=True, blank=True)
+    hand_note = models.CharField(max_length=200, blank=True, default="")
+    # Frozen at the end of a timed session: the access keys that were active then (made inactive,
+    # made active again when the instructor reopens the class).
+    frozen = models.BooleanField(default=False)
+    frozen_keys = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["classroom", "student__username"]
@@ -64,3 +99,21 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} in {self.classroom}"
+
+
+class Broadcast(models.Model):
+    """A message an instructor sent to every student's GUI."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="broadcasts")
+    message = models.CharField(max_length=500)
+    sender = models.CharField(max_length=150)
+    sent_at = models.DateTimeField(auto_now_add=True)  # wall time
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.message[:40]}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.pk, "message": self.message, "sender": self.sender, "sent_at": self.sent_at.isoformat()}

@@ -4,6 +4,7 @@ remove a student, and drive every student's clock at once. The REST API and the 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import logging
 import secrets
@@ -15,16 +16,35 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
 
-from playground.classroom.exceptions import ImportProblem, JoinRefused
-from playground.classroom.models import Classroom, Enrollment, new_join_code, normalize_join_code
-from playground.sandboxes.models import AccessKey, Clock, Sandbox
+from playground.classroom.events import BROADCAST, ENDED, HAND, ROSTER, tell_dashboards
+from playground.classroom.exceptions import (
+    BroadcastRefused,
+    ClockHeld,
+    ImportProblem,
+    JoinRefused,
+    NoSuchStudent,
+    PasswordRefused,
+    SandboxFrozen,
+    SessionTimerRefused,
+)
+from playground.classroom.models import Broadcast, Classroom, Enrollment, new_join_code, normalize_join_code
+from playground.errors import PlaygroundError
+from playground.labs.bundles import get_lab
+from playground.labs.models import LabSession
+from playground.labs.sessions import LabUnavailable, session_start
+from playground.live.bus import publish
+from playground.sandboxes.access import Role
+from playground.sandboxes.models import AccessKey, Clock, Sandbox, wall_now
 from playground.sandboxes.services import (
     clock_advance,
     clock_pause,
     clock_resume,
     clock_set_speed,
     sandbox_create,
+    sandbox_delete,
+    sandbox_reset,
 )
 
 LOG = logging.getLogger(__name__)
@@ -91,7 +111,9 @@ def classroom_join(*, classroom: Classroom, student: Any) -> Joined:
     if existing is not None:
         return Joined(existing)
     sandbox, key, secret = sandbox_create(name=_sandbox_name(classroom, student.get_username()), owner=student)
-    return Joined(Enrollment.objects.create(classroom=classroom, student=student, sandbox=sandbox), key, secret)
+    enrollment = Enrollment.objects.create(classroom=classroom, student=student, sandbox=sandbox)
+    tell_dashboards(classroom, ROSTER)
+    return Joined(enrollment, key, secret)
 
 
 def _check_username(username: str) -> None:
@@ -118,7 +140,24 @@ def student_signup(*, code: str, username: str, password: str) -> Joined:
 
 def student_remove(*, enrollment: Enrollment) -> None:
     """Take a student out of a classroom: their classroom sandbox goes with everything in it."""
-    enrollment.sandbox.delete()
+    classroom = enrollment.classroom
+    sandbox_delete(sandbox=enrollment.sandbox)  # the enrollment goes with it
+    tell_dashboards(classroom, ROSTER)
+
+
+def student_password_reset(*, enrollment: Enrollment) -> str:
+    """A new made-up password for the student, returned once for the instructor to hand over. Their
+    sessions end (Django's session hash follows the password) and their API token is revoked. An
+    instructor cannot reset another staff user's password this way."""
+    student = enrollment.student
+    if student.is_staff or student.is_superuser:
+        raise PasswordRefused("A staff user's password is not reset from a classroom.")
+    password = new_password()
+    with transaction.atomic():
+        student.set_password(password)
+        student.save(update_fields=["password"])
+        Token.objects.filter(user=student).delete()
+    return password
 
 
 # --- CSV import -----------------------------------------------------------------------------------
@@ -249,24 +288,233 @@ def imported_as_csv(imported: list[ImportedStudent]) -> str:
     return out.getvalue()
 
 
+# --- broadcasts and the help queue ----------------------------------------------------------------
+
+MAX_BROADCAST = 500
+MAX_HAND_NOTE = 200
+
+
+def broadcast_send(*, classroom: Classroom, message: str, sender: Any) -> Broadcast:
+    """Show a message in every student's GUI now (a live event in each student's sandbox); it
+    stays on as the classroom's latest message for a student who opens the GUI later."""
+    text = " ".join(message.split())
+    if not text:
+        raise BroadcastRefused("Write the message to send.")
+    if len(text) > MAX_BROADCAST:
+        raise BroadcastRefused(f"A message has at most {MAX_BROADCAST} characters.")
+    with transaction.atomic():
+        sent = Broadcast.objects.create(classroom=classroom, message=text, sender=sender.get_username())
+        for enrollment in classroom.enrollments.select_related("sandbox"):
+            sandbox = enrollment.sandbox
+            publish(sandbox, BROADCAST.name, at=Clock.current(sandbox.pk).now().isoformat(), **sent.as_dict())
+    return sent
+
+
+def latest_broadcast(classroom: Classroom) -> Broadcast | None:
+    return classroom.broadcasts.first()
+
+
+def hand_set(*, enrollment: Enrollment, raised: bool, note: str = "", by: Any) -> Enrollment:
+    """Raise the student's hand (again: it keeps its place in the queue) or lower it (the student,
+    or their instructor who saw to it). Announced live to the student's GUI and the dashboards."""
+    note = " ".join(note.split())
+    if len(note) > MAX_HAND_NOTE:
+        raise BroadcastRefused(f"A note has at most {MAX_HAND_NOTE} characters.")
+    with transaction.atomic():
+        locked = Enrollment.objects.select_for_update().select_related("sandbox").get(pk=enrollment.pk)
+        if raised:
+            locked.hand_raised_at = locked.hand_raised_at or wall_now()
+            locked.hand_note = note or locked.hand_note
+        else:
+            locked.hand_raised_at = None
+            locked.hand_note = ""
+        locked.save(update_fields=["hand_raised_at", "hand_note"])
+        sandbox = locked.sandbox
+        publish(
+            sandbox, HAND.name, at=Clock.current(sandbox.pk).now().isoformat(),
+            raised=raised, raised_at=locked.hand_raised_at.isoformat() if locked.hand_raised_at else None,
+            note=locked.hand_note, by=by.get_username(),
+        )  # fmt: skip
+    return locked
+
+
+# --- timed sessions ------------------------------------------------------------------------------
+
+FROZEN_MESSAGE = "The class session has ended: your sandbox is frozen as it was, for grading."
+
+
+def refuse_if_frozen(sandbox: Sandbox) -> None:
+    """For the owner's changes (AWS calls from the GUI, keys, reset): refused while frozen."""
+    if Enrollment.objects.filter(sandbox=sandbox, frozen=True).exists():
+        raise SandboxFrozen(FROZEN_MESSAGE)
+
+
+def session_timer_set(*, classroom: Classroom, ends_at: dt.datetime | None, at_end: str) -> Classroom:
+    """Set (or, with ends_at None, cancel) the class session's end and what happens then."""
+    if at_end not in dict(Classroom.AT_END_CHOICES):
+        raise SessionTimerRefused(f"At the end: one of {', '.join(repr(k) for k in dict(Classroom.AT_END_CHOICES))}.")
+    classroom.ends_at = ends_at
+    classroom.at_end = at_end if ends_at is not None else Classroom.NOTHING
+    classroom.ended_at = None
+    classroom.save(update_fields=["ends_at", "at_end", "ended_at"])
+    tell_dashboards(classroom, ROSTER)
+    return classroom
+
+
+def end_due_sessions(now: dt.datetime | None = None) -> int:
+    """Apply the end of every class session due by `now` (wall time) and not applied yet: freeze
+    or reset each student's sandbox, and tell the students. Returns how many classrooms ended.
+    Celery beat runs this (classroom/tasks.py)."""
+    now = now or wall_now()
+    ended = 0
+    due = Classroom.objects.filter(ends_at__lte=now, ended_at__isnull=True).exclude(at_end=Classroom.NOTHING)
+    for classroom in due:
+        with transaction.atomic():
+            locked = Classroom.objects.select_for_update().filter(pk=classroom.pk, ended_at__isnull=True).first()
+            if locked is None:
+                continue  # another worker ended it just now
+            locked.ended_at = now
+            locked.save(update_fields=["ended_at"])
+        for enrollment in locked.enrollments.select_related("sandbox"):
+            try:
+                if locked.at_end == Classroom.FREEZE:
+                    _freeze(enrollment)
+                else:
+                    sandbox = enrollment.sandbox
+                    sandbox.clock = Clock.current(sandbox.pk)
+                    sandbox_reset(sandbox=sandbox)
+            except Exception:  # one student's sandbox must not keep the others from ending
+                LOG.exception("could not end the session of enrollment %s", enrollment.pk)
+        what = "frozen as it is, for grading" if locked.at_end == Classroom.FREEZE else "reset: every resource deleted"
+        broadcast_send(classroom=locked, message=f"Time is up: the class session has ended. Your sandbox is {what}.",
+                       sender=_Timer())  # fmt: skip
+        tell_dashboards(locked, ENDED)
+        ended += 1
+    return ended
+
+
+class _Timer:
+    """The sender of the message that ends a timed session."""
+
+    @staticmethod
+    def get_username() -> str:
+        return "The class timer"
+
+
+def _freeze(enrollment: Enrollment) -> None:
+    sandbox = enrollment.sandbox
+    with transaction.atomic():
+        active = list(AccessKey.objects.filter(sandbox=sandbox, active=True).values_list("access_key_id", flat=True))
+        AccessKey.objects.filter(sandbox=sandbox, access_key_id__in=active).update(active=False)
+        Enrollment.objects.filter(pk=enrollment.pk).update(frozen=True, frozen_keys=active)
+    sandbox_clock(sandbox=sandbox, action="pause", role=Role.INSTRUCTOR)
+
+
+def class_reopen(*, classroom: Classroom) -> int:
+    """After a timed session: thaw the frozen sandboxes (their keys active again, clocks resumed)
+    and clear the timer. Returns how many sandboxes were thawed."""
+    thawed = 0
+    for enrollment in classroom.enrollments.select_related("sandbox").filter(frozen=True):
+        with transaction.atomic():
+            AccessKey.objects.filter(sandbox=enrollment.sandbox, access_key_id__in=enrollment.frozen_keys).update(
+                active=True
+            )
+            Enrollment.objects.filter(pk=enrollment.pk).update(frozen=False, frozen_keys=[])
+        sandbox_clock(sandbox=enrollment.sandbox, action="resume", role=Role.INSTRUCTOR)
+        thawed += 1
+    session_timer_set(classroom=classroom, ends_at=None, at_end=Classroom.NOTHING)
+    return thawed
+
+
+# --- labs for the class ---------------------------------------------------------------------------
+
+
+@dataclass
+class LabStarted:
+    """One student's outcome of an instructor's start: their session, or why it did not start."""
+
+    enrollment: Enrollment
+    session: LabSession | None
+    created: bool = False
+    problem: str = ""
+
+
+def class_lab_start(*, classroom: Classroom, lab_id: str, enrollment_ids: list[int] | None = None) -> list[LabStarted]:
+    """Start the lab in the sandboxes of the class's students (or of those enrollments only), as if
+    each student had started it: their session, their sandbox's setup. A student already in this
+    lab keeps their session and progress; another lab they had active is stopped. A student whose
+    setup fails is reported, and the others still start. Raises only when the lab itself cannot
+    run here (unknown, or its services not emulated)."""
+    lab = get_lab(lab_id)
+    if not lab.available:
+        raise LabUnavailable(f"Lab {lab.id} needs {', '.join(lab.services)}, which this server does not emulate yet.")
+    enrollments = Enrollment.objects.filter(classroom=classroom).select_related("student", "sandbox")
+    if enrollment_ids is not None:
+        enrollments = enrollments.filter(pk__in=enrollment_ids)
+        if enrollments.count() != len(set(enrollment_ids)):
+            raise NoSuchStudent("There is no such student in this classroom.")
+    outcomes = []
+    for enrollment in enrollments.order_by("student__username"):
+        try:
+            session, created = session_start(sandbox=enrollment.sandbox, lab_id=lab.id, user=enrollment.student)
+        except PlaygroundError as problem:
+            outcomes.append(LabStarted(enrollment, None, problem=problem.message))
+        else:
+            outcomes.append(LabStarted(enrollment, session, created))
+    return outcomes
+
+
 # --- the whole class's clocks ---------------------------------------------------------------------
 
 CLOCK_ACTIONS = ("pause", "resume", "speed", "advance")
 
 
 def class_clock(*, classroom: Classroom, action: str, speed: float = 0.0, seconds: float = 0.0) -> list[Clock]:
-    """Pause, resume, set the speed of or advance every student's clock; returns the clocks."""
+    """Pause, resume, set the speed of or advance every student's clock, as their instructor;
+    returns the clocks."""
     if action not in CLOCK_ACTIONS:
         raise ValueError(f"unknown clock action {action!r}")
     sandboxes = Sandbox.objects.filter(enrollment__classroom=classroom).order_by("pk")
     clocks = []
     for sandbox in sandboxes:
-        clocks.append(sandbox_clock(sandbox=sandbox, action=action, speed=speed, seconds=seconds))
+        clocks.append(sandbox_clock(sandbox=sandbox, action=action, speed=speed, seconds=seconds, role=Role.INSTRUCTOR))
     return clocks
 
 
-def sandbox_clock(*, sandbox: Sandbox, action: str, speed: float = 0.0, seconds: float = 0.0) -> Clock:
-    """One clock action by name (the REST API's /clock/<action>/ and the dashboard's buttons)."""
+def clock_hold(sandbox: Sandbox) -> str:
+    """Why the sandbox's owner may not change its clock now ("" when they may): their sandbox is
+    frozen, or their instructor holds the class clock (paused it, or set a speed other than 1x)
+    and the classroom says students' clocks follow the instructor's."""
+    enrollment = Enrollment.objects.filter(sandbox=sandbox).select_related("classroom").first()
+    if enrollment is not None and enrollment.frozen:
+        return FROZEN_MESSAGE
+    if enrollment is None or not enrollment.clock_held or not enrollment.classroom.lock_student_clocks:
+        return ""
+    clock = Clock.current(sandbox.pk)
+    how = "paused the class clock" if clock.paused else f"set the class clock to {clock.speed:g}x"
+    return f"Your instructor has {how}; it stays so until they let it go (resume at 1x)."
+
+
+def sandbox_clock(
+    *, sandbox: Sandbox, action: str, speed: float = 0.0, seconds: float = 0.0, role: Role = Role.OWNER
+) -> Clock:
+    """One clock action by name (the REST API's /clock/<action>/ and the dashboard's buttons).
+
+    The owner's action is refused while their instructor holds the class clock (ClockHeld). An
+    instructor's action holds the clock when it leaves it paused or at a speed other than 1x, and
+    lets it go otherwise."""
+    if role == Role.OWNER:
+        refusal = clock_hold(sandbox)
+        if refusal:
+            raise ClockHeld(refusal)
+    clock = _clock_action(sandbox, action, speed, seconds)
+    if role == Role.INSTRUCTOR:
+        held = clock.paused or clock.speed != 1
+        Enrollment.objects.filter(sandbox=sandbox).exclude(clock_held=held).update(clock_held=held)
+    return clock
+
+
+def _clock_action(sandbox: Sandbox, action: str, speed: float, seconds: float) -> Clock:
     if action == "pause":
         return clock_pause(sandbox=sandbox)
     if action == "resume":

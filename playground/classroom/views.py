@@ -7,6 +7,9 @@ student to their diagram (/sandboxes/<id>/), which shows it to an instructor rea
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -16,25 +19,39 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from playground.classroom.forms import ClassroomForm, ClockForm, ImportForm, JoinForm, SignupForm
+from playground.classroom.forms import (
+    ClassroomForm,
+    ClockForm,
+    ImportForm,
+    JoinForm,
+    LabStartForm,
+    SettingsForm,
+    SignupForm,
+    TimerForm,
+)
 from playground.classroom.models import Classroom, Enrollment
 from playground.classroom.presenters import students
 from playground.classroom.services import (
+    broadcast_send,
     class_clock,
+    class_lab_start,
+    class_reopen,
     classroom_create,
     classroom_for_code,
     classroom_join,
     imported_as_csv,
     join_code_rotate,
+    latest_broadcast,
     sandbox_clock,
+    session_timer_set,
     student_signup,
     students_import,
 )
 from playground.errors import PlaygroundError
 from playground.labs.bundles import all_labs
-from playground.sandboxes.access import is_instructor
+from playground.sandboxes.access import Role, is_instructor
 from playground.sandboxes.keys import new_credential_dict
-from playground.sandboxes.models import AccessKey, Clock
+from playground.sandboxes.models import AccessKey, Clock, wall_now
 from playground.sandboxes.services import sandbox_reset
 
 
@@ -111,17 +128,21 @@ def classroom_list(request: HttpRequest) -> HttpResponse:
 def classroom_page(request: HttpRequest, classroom_id: int) -> HttpResponse:
     classroom = _taught(request, classroom_id)
     rows = students(classroom)
-    started = sorted({lab["lab"] for row in rows for lab in row["labs"]})
-    titles = {lab.id: lab.title for lab in all_labs().values()}
-    for row in rows:
-        by_lab = {lab["lab"]: lab for lab in row["labs"]}
-        row["progress"] = [by_lab.get(lab_id) for lab_id in started]
     context = {
         "classroom": classroom,
         "students": rows,
-        "labs": [(lab_id, titles.get(lab_id, lab_id)) for lab_id in started],
         "import_form": ImportForm(),
+        "settings_form": SettingsForm(instance=classroom),
+        "lab_form": _lab_form(classroom, None),
+        "latest_broadcast": latest_broadcast(classroom),
+        "timer_form": TimerForm(),
         "join_url": request.build_absolute_uri(f"/join/?code={classroom.join_code}"),
+        "dashboard_config": {
+            "classroom": classroom.pk,
+            "students": rows,
+            "stuck_minutes": classroom.stuck_minutes,
+            "failing_calls": classroom.failing_calls,
+        },
     }
     return render(request, "classroom/dashboard.html", context)
 
@@ -137,11 +158,13 @@ def classroom_import(request: HttpRequest, classroom_id: int) -> HttpResponse:
         except PlaygroundError as refused:
             form.add_error(None, refused.message)
         else:
-            return render(
+            response = render(
                 request,
                 "classroom/imported.html",
                 {"classroom": classroom, "imported": imported, "csv": imported_as_csv(imported)},
             )
+            add_never_cache_headers(response)  # passwords and secret keys: Back must not bring them back
+            return response
     messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
     return redirect("classroom", classroom_id=classroom.pk)
 
@@ -168,6 +191,105 @@ def classroom_clock(request: HttpRequest, classroom_id: int) -> HttpResponse:
             seconds=data.get("seconds") or 0.0,
         )
         messages.success(request, f"{data['action'].capitalize()}: {len(clocks)} clocks.")
+    return redirect("classroom", classroom_id=classroom.pk)
+
+
+def _lab_form(classroom: Classroom, data: Any) -> LabStartForm:
+    labs = [(lab.id, lab.title) for lab in sorted(all_labs().values(), key=lambda lab: lab.id) if lab.available]
+    roster = [(row.pk, row.student.get_username()) for row in classroom.enrollments.select_related("student")]
+    return LabStartForm(data, labs=labs, students=roster)
+
+
+@login_required
+@require_POST
+def classroom_lab_start(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """Start a lab in every student's sandbox, or in one student's."""
+    classroom = _taught(request, classroom_id)
+    form = _lab_form(classroom, request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return redirect("classroom", classroom_id=classroom.pk)
+    lab_id = form.cleaned_data["lab"]
+    only = [int(form.cleaned_data["student"])] if form.cleaned_data["student"] else None
+    try:
+        outcomes = class_lab_start(classroom=classroom, lab_id=lab_id, enrollment_ids=only)
+    except PlaygroundError as refused:
+        messages.error(request, refused.message)
+        return redirect("classroom", classroom_id=classroom.pk)
+    started = [o.enrollment.student.get_username() for o in outcomes if o.session is not None and o.created]
+    already = [o.enrollment.student.get_username() for o in outcomes if o.session is not None and not o.created]
+    if started:
+        messages.success(request, f"Started {lab_id} for {', '.join(started)}.")
+    if already:
+        messages.info(request, f"Already in {lab_id} (progress kept): {', '.join(already)}.")
+    for outcome in outcomes:
+        if outcome.problem:
+            messages.error(request, f"{outcome.enrollment.student.get_username()}: {outcome.problem}")
+    return redirect("classroom", classroom_id=classroom.pk)
+
+
+@login_required
+@require_POST
+def classroom_broadcast(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    classroom = _taught(request, classroom_id)
+    try:
+        broadcast_send(classroom=classroom, message=request.POST.get("message", ""), sender=request.user)
+    except PlaygroundError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"Sent to the {classroom.enrollments.count()} students.")
+    return redirect("classroom", classroom_id=classroom.pk)
+
+
+@login_required
+@require_POST
+def classroom_timer(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """Start the timed session's timer (minutes from now, then freeze or reset), or cancel it."""
+    classroom = _taught(request, classroom_id)
+    if request.POST.get("cancel"):
+        session_timer_set(classroom=classroom, ends_at=None, at_end=Classroom.NOTHING)
+        messages.success(request, "The timer is off.")
+        return redirect("classroom", classroom_id=classroom.pk)
+    form = TimerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return redirect("classroom", classroom_id=classroom.pk)
+    ends_at = wall_now() + dt.timedelta(minutes=form.cleaned_data["minutes"])
+    session_timer_set(classroom=classroom, ends_at=ends_at, at_end=form.cleaned_data["at_end"])
+    messages.success(request, f"The session ends at {ends_at:%H:%M:%S} UTC.")
+    return redirect("classroom", classroom_id=classroom.pk)
+
+
+@login_required
+@require_POST
+def classroom_reopen(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    classroom = _taught(request, classroom_id)
+    thawed = class_reopen(classroom=classroom)
+    messages.success(request, f"The class is open again ({thawed} sandboxes thawed).")
+    return redirect("classroom", classroom_id=classroom.pk)
+
+
+@login_required
+@require_POST
+def classroom_joining(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """Close joining (the code stops working; students in stay in) or open it again."""
+    classroom = _taught(request, classroom_id)
+    classroom.join_open = request.POST.get("open") == "1"
+    classroom.save(update_fields=["join_open"])
+    messages.success(request, "Joining is open again." if classroom.join_open else "Joining is closed.")
+    return redirect("classroom", classroom_id=classroom.pk)
+
+
+@login_required
+@require_POST
+def classroom_settings(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    classroom = _taught(request, classroom_id)
+    form = SettingsForm(request.POST, instance=classroom)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Settings saved.")
+    else:
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
     return redirect("classroom", classroom_id=classroom.pk)
 
 
@@ -210,6 +332,7 @@ def student_clock(request: HttpRequest, classroom_id: int, enrollment_id: int) -
             action=data["action"],
             speed=data.get("speed") or 0.0,
             seconds=data.get("seconds") or 0.0,
+            role=Role.INSTRUCTOR,
         )
         messages.success(request, f"{data['action'].capitalize()}: {enrollment.student.get_username()}'s clock.")
     return redirect("classroom", classroom_id=classroom_id)

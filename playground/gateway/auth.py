@@ -3,6 +3,11 @@
 The signature is recomputed with botocore's own signer (the same code that signed the request on
 the client side) from the headers the client says it signed, the raw path and the query, and
 compared in constant time.
+
+Presigned URLs of the retired Signature Version 2 (`?AWSAccessKeyId=...&Signature=...&Expires=`),
+which botocore and the aws CLI v1 still make for the APIs whose model signs with HMAC v1 (S3 in
+us-east-1), are read too: they name no region or service, so the service is the one API that
+signs that way, the region the host's or the sandbox's, and `Expires` is an absolute time.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import hmac
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.auth import (
     AUTH_TYPE_MAPS,
     SIGV4_TIMESTAMP,
     HmacV1Auth,
+    HmacV1QueryAuth,
     S3SigV4Auth,
     S3SigV4QueryAuth,
     SigV4Auth,
@@ -26,7 +33,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from playground.gateway.request import AwsRequest
-from playground.gateway.specs import service_model, services_for_signing_name
+from playground.gateway.specs import routed_apis, service_model, services_for_signing_name
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW = dt.timedelta(minutes=15)
@@ -38,7 +45,9 @@ class AuthProblem(Exception):
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
-        self.kind = kind  # missing | incomplete | unknown-key | bad-signature | expired | skewed | expired-token
+        # missing | incomplete | unsupported (SigV2 headers) | unknown-key | bad-signature | expired | skewed
+        # | expired-token
+        self.kind = kind
         self.message = message
 
 
@@ -52,20 +61,23 @@ class Credential:
     signed_headers: list[str]
     signature: str
     presigned: bool
-    expires: int | None  # X-Amz-Expires of a presigned URL
+    expires: int | None  # X-Amz-Expires of a presigned URL (SigV2: the epoch second it expires)
     session_token: str
+    version: int = 4
 
 
 def read_credential(request: AwsRequest) -> Credential | None:
     """The credential scope and signature a request claims; None when it claims none at all (an
     unsigned request: gateway/unsigned.py). A claim that cannot be read is an AuthProblem."""
     header = request.headers.get("authorization", "")
+    if not header and _presigned_v2(request):
+        return _v2_credential(request)
     if not header and not _presigned(request):
         return None
     if header and not header.startswith(ALGORITHM):
         scheme = header.split(" ", 1)[0][:40]
         raise AuthProblem(
-            "incomplete",
+            "unsupported" if scheme == "AWS" else "incomplete",
             f"Unsupported authorization type '{scheme}': sign the request with Signature Version 4 ({ALGORITHM}).",
         )
     if header:
@@ -127,20 +139,69 @@ def read_credential(request: AwsRequest) -> Credential | None:
     )
 
 
+def _presigned_v2(request: AwsRequest) -> bool:
+    names = {name for name, _ in request.query}
+    return {"AWSAccessKeyId", "Signature"} <= names
+
+
+@cache
+def hmac_v1_signing_name() -> str | None:
+    """The signing name of the API whose model signs with HMAC v1 (SigV2), if one is routed."""
+    for api in routed_apis():
+        model = service_model(api)
+        signer = AUTH_TYPE_MAPS.get(str(model.metadata.get("signatureVersion", "")))
+        if signer is not None and issubclass(signer, HmacV1Auth):
+            return str(model.metadata.get("signingName") or model.metadata["endpointPrefix"])
+    return None
+
+
+def _v2_credential(request: AwsRequest) -> Credential:
+    query = dict(request.query)
+    service = hmac_v1_signing_name()
+    if service is None:
+        raise AuthProblem("incomplete", "Signature Version 2 is not supported here: sign with Signature Version 4.")
+    try:
+        expires = int(query.get("Expires", ""))
+    except ValueError:
+        raise AuthProblem("incomplete", "Query-string authentication requires the Signature, Expires and "
+                          "AWSAccessKeyId parameters") from None  # fmt: skip
+    return Credential(
+        access_key_id=query["AWSAccessKeyId"],
+        date="",
+        region="",
+        service=service,
+        timestamp="",
+        signed_headers=[],
+        signature=query["Signature"],
+        presigned=True,
+        expires=expires,
+        session_token=query.get("x-amz-security-token", ""),
+        version=2,
+    )
+
+
 def _presigned(request: AwsRequest) -> bool:
     names = {name.lower() for name, _ in request.query}
     return bool(names & {"x-amz-credential", "x-amz-signature", "x-amz-algorithm"})
 
 
-def check_time(credential: Credential, wall: dt.datetime) -> None:
-    """Refuse requests signed too far from the real time (AWS's 15-minute rule) and expired URLs."""
+def check_time(credential: Credential, wall: dt.datetime, *, sandbox_now: dt.datetime | None = None) -> None:
+    """Refuse requests signed too far from the real time (AWS's 15-minute rule) and expired URLs.
+    A presigned URL expires X-Amz-Expires seconds after X-Amz-Date by the real time or by the
+    sandbox clock, whichever is later: moving a sandbox's clock past a URL's expiry expires it."""
+    if credential.version == 2:
+        latest = max(wall, sandbox_now) if sandbox_now is not None else wall
+        if credential.expires is not None and latest.timestamp() > credential.expires:
+            raise AuthProblem("expired", "Request has expired")
+        return
     try:
         signed_at = dt.datetime.strptime(credential.timestamp, SIGV4_TIMESTAMP).replace(tzinfo=dt.UTC)
     except ValueError:
         raise AuthProblem("incomplete", f"Invalid X-Amz-Date: {credential.timestamp}") from None
     stamp = wall.strftime(SIGV4_TIMESTAMP)
     if credential.presigned:
-        if credential.expires is not None and wall > signed_at + dt.timedelta(seconds=credential.expires):
+        moment = max(wall, sandbox_now) if sandbox_now is not None else wall
+        if credential.expires is not None and moment > signed_at + dt.timedelta(seconds=credential.expires):
             raise AuthProblem("expired", "Request has expired")
         if signed_at - wall > MAX_SKEW:
             raise AuthProblem(
@@ -154,10 +215,10 @@ def check_time(credential: Credential, wall: dt.datetime) -> None:
             f"Signature expired: {credential.timestamp} is now earlier than {earliest} ({stamp} - 15 min.)",
         )
     if signed_at - wall > MAX_SKEW:
-        latest = (wall + MAX_SKEW).strftime(SIGV4_TIMESTAMP)
+        last_valid = (wall + MAX_SKEW).strftime(SIGV4_TIMESTAMP)
         raise AuthProblem(
             "skewed",
-            f"Signature not yet current: {credential.timestamp} is still later than {latest} ({stamp} + 15 min.)",
+            f"Signature not yet current: {credential.timestamp} is still later than {last_valid} ({stamp} + 15 min.)",
         )
 
 
@@ -179,9 +240,28 @@ def signs_with_s3_rules(signing_name: str) -> bool:
     return False
 
 
-def verify_signature(request: AwsRequest, credential: Credential, secret_key: str) -> None:
-    """Recompute the signature with botocore's signer and compare; raises AuthProblem on mismatch."""
+def verify_signature(
+    request: AwsRequest, credential: Credential, secret_key: str, *, resource_path: str | None = None
+) -> None:
+    """Recompute the signature with botocore's signer and compare; raises AuthProblem on mismatch.
+    `resource_path` is the path a SigV2 signature covers when the request's is not it (the
+    protocol's routing path: S3's virtual-hosted style puts the bucket in the host)."""
     creds = Credentials(credential.access_key_id, secret_key, credential.session_token or None)
+    if credential.version == 2:
+        signer_v2: Any = HmacV1QueryAuth(creds)
+        signer_v2._get_date = lambda: str(credential.expires)  # the URL's Expires stands for the Date it signs
+        url = f"{request.scheme}://{request.host}{request.raw_path}?{request.query_string}"
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name in ("content-md5", "content-type") or name.startswith("x-amz-")
+        }
+        expected = signer_v2.get_signature(
+            request.method, urlsplit(url), headers, expires=str(credential.expires), auth_path=resource_path
+        )
+        if not hmac.compare_digest(expected, credential.signature):
+            raise AuthProblem("bad-signature", SIGNATURE_MISMATCH)
+        return
     # The signer classes botocore presigns and signs with: presigned URLs carry no payload hash
     # (UNSIGNED-PAYLOAD) and S3 paths are not normalized.
     s3_rules = signs_with_s3_rules(credential.service)

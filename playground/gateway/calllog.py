@@ -6,6 +6,11 @@ process's call-log worker (playground/background.py), which inserts whatever has
 batch (within about 20 ms) and then publishes the events, so a client that sees the event can also
 read the row.
 
+A service that acts on calls as they are recorded (CloudTrail's events to EventBridge) registers a
+function with `@on_calls_written`, in a module its app imports when ready: it is called in the
+worker's thread with the rows of each batch once written and announced, outside any transaction;
+what it raises is logged, never lost records.
+
 LIMITATION: records still queued when a server process is killed (kill -9) are lost, as CloudTrail
 may drop events of its own; the calls themselves are unaffected.
 """
@@ -13,6 +18,7 @@ may drop events of its own; the calls themselves are unaffected.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +34,17 @@ LOG = logging.getLogger(__name__)
 
 BATCH_WINDOW_SECONDS = 0.02
 MAX_BATCH = 500
+
+
+CallsWritten = Callable[[list[ApiCall]], None]
+_observers: list[CallsWritten] = []
+
+
+def on_calls_written(observer: CallsWritten) -> CallsWritten:
+    """Register `observer(rows)`, called with each batch of call records once written."""
+    if observer not in _observers:
+        _observers.append(observer)
+    return observer
 
 
 @dataclass
@@ -55,6 +72,12 @@ def write_calls(batch: list[PendingCall]) -> None:
                 LOG.warning("dropped the record of call %s: %s", pending.row.request_id, error)
     for pending in written:
         send_now(pending.sandbox.group_name, pending.event)
+    rows = [pending.row for pending in written]
+    for observer in list(_observers) if rows else []:
+        try:
+            observer(rows)
+        except Exception:
+            LOG.exception("%s failed on %d call records", getattr(observer, "__name__", observer), len(rows))
 
 
 class CallLog(Worker[PendingCall]):

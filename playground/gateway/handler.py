@@ -20,13 +20,16 @@ as a 500 page: an unexpected one becomes AWS's InternalFailure, logged with its 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import functools
 import logging
+import os
 import random
 import re
 import time
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -50,6 +53,7 @@ from playground.gateway.request import AwsRequest, HttpResponse, RequestContext
 from playground.gateway.specs import service_for_target_prefix, service_model, services_for_signing_name
 from playground.gateway.unsigned import MISSING_TOKEN, is_unsigned_operation, service_model_of
 from playground.gateway.validation import validate, validation_error
+from playground.sandboxes.generations import generation
 from playground.sandboxes.models import AccessKey, Clock, Sandbox, wall_now
 from playground.sandboxes.services import default_sandbox, sandbox_for_account
 
@@ -81,6 +85,7 @@ def handle(request: AwsRequest) -> HttpResponse:
     identity: Identity | None = None
     credential: Credential | None = None
     params: dict[str, Any] = {}
+    answered: list[dict[str, Any]] = []  # the provider's output, kept for the call record
     error: AwsError | None = None
     now: dt.datetime | None = None
     region = ""
@@ -89,18 +94,21 @@ def handle(request: AwsRequest) -> HttpResponse:
         credential = read_credential(request)
         found = _service_model(credential.service, request) if credential else service_model_of(request)
         model, protocol = detect(found, request)
+        request = _settle_body(request, model, protocol)
         if request.oversized:
             raise errors.RequestEntityTooLarge(
                 f"Request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes this server accepts."
             )
         if credential is None:
+            request = _decompressed(request, protocol)
             operation = protocol.operation(model, request)
             params = protocol.parse(operation, request)
             identity = _unsigned_identity(model, operation, params, protocol.name)
             region = _host_region(request) or identity.sandbox.default_region
         else:
-            identity = _authenticate(request, credential)
-            region = credential.region
+            identity = _authenticate(request, credential, resource_path=_resource_path(model, protocol, request))
+            region = credential.region or _host_region(request) or identity.sandbox.default_region
+            request = _decompressed(request, protocol)  # signed as sent, read decompressed
             operation = protocol.operation(model, request)
             params = protocol.parse(operation, request)
         now = identity.sandbox.clock.now()
@@ -117,7 +125,12 @@ def handle(request: AwsRequest) -> HttpResponse:
             principal_arn=identity.principal_arn,
         )
         serialize = functools.partial(protocol.serialize, operation, request_id=request_id)
-        response = dispatch(model=model, operation=operation, params=params, ctx=ctx, finish=serialize)
+
+        def finish(output: dict[str, Any]) -> HttpResponse:
+            answered.append(output)
+            return serialize(output)
+
+        response = dispatch(model=model, operation=operation, params=params, ctx=ctx, finish=finish)
     except AuthProblem as problem:
         error = _auth_error(problem, protocol or fallback(request)[1])
     except AwsError as aws_error:
@@ -136,6 +149,7 @@ def handle(request: AwsRequest) -> HttpResponse:
             region=region,
             access_key_id=credential.access_key_id if credential else "",
             params=params,
+            output=answered[0] if answered and error is None else None,
             error=error,
             status=response.status,
             request_id=request_id,
@@ -143,6 +157,45 @@ def handle(request: AwsRequest) -> HttpResponse:
             duration_ms=(time.perf_counter() - started) * 1000,
         )
     return response
+
+
+def _settle_body(request: AwsRequest, model: ServiceModel, protocol: Protocol) -> AwsRequest:
+    """A body spooled to disk stays there for an operation that streams its input (S3 PutObject,
+    any size); for any other it is read into memory, or refused past the usual limit."""
+    if request.body_file is None or protocol.streams_input(model, request):
+        return request
+    size = os.fstat(request.body_file.fileno()).st_size
+    if size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return dataclasses.replace(request, body_file=None, oversized=True)
+    request.body_file.seek(0)
+    return dataclasses.replace(request, body=request.body_file.read(), body_file=None)
+
+
+def _decompressed(request: AwsRequest, protocol: Protocol) -> AwsRequest:
+    """The body of an RPC-protocol request sent gzip'd (`Content-Encoding: gzip`), decompressed.
+
+    botocore compresses the body of operations the model marks `requestcompression` once it passes
+    10 KiB (CloudWatch's PutMetricData); the RPC protocols (JSON, CBOR, query) read the plain
+    document. In the REST protocols Content-Encoding describes the payload itself (an S3 object
+    stored gzip'd), so it is left alone. Decompressed bodies are held to the same size limit as
+    plain ones."""
+    encodings = [part.strip() for part in request.headers.get("content-encoding", "").split(",") if part.strip()]
+    if encodings[-1:] != ["gzip"] or protocol.name.startswith("rest") or request.body_file is not None:
+        return request
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    try:
+        body = inflater.decompress(request.body, limit + 1)
+    except zlib.error as problem:
+        raise errors.SerializationException(f"The request body is not valid gzip: {problem}.") from None
+    if len(body) > limit:
+        raise errors.RequestEntityTooLarge(f"Request body is larger than the {limit} bytes this server accepts.")
+    headers = type(request.headers)(request.headers)
+    if encodings[:-1]:
+        headers["content-encoding"] = ", ".join(encodings[:-1])
+    else:
+        headers.pop("content-encoding", None)
+    return dataclasses.replace(request, body=body, headers=headers)
 
 
 def dispatch(
@@ -230,6 +283,7 @@ def invoke(
     )
     error: AwsError | None = None
     op_model: OperationModel | None = None
+    output: dict[str, Any] | None = None
     try:
         model = service_model(service)
         try:
@@ -247,7 +301,8 @@ def invoke(
             request=request,
             principal_arn=principal_arn,
         )
-        return dispatch(model=model, operation=op_model, params=params, ctx=ctx, finish=lambda output: output)
+        output = dispatch(model=model, operation=op_model, params=params, ctx=ctx, finish=lambda answer: answer)
+        return output
     except AwsError as aws_error:
         error = aws_error
         raise
@@ -264,6 +319,7 @@ def invoke(
             region=region,
             access_key_id="",
             params=params,
+            output=output,
             error=error,
             status=error.status if error else 200,
             request_id=request_id,
@@ -288,21 +344,55 @@ def _service_model(signing_name: str, request: AwsRequest) -> ServiceModel:
     return service_model(names[0])
 
 
-# Access key id -> (monotonic expiry, Identity without its clock). Keys and sandboxes change rarely;
-# a deactivated key stops working within this many seconds, as IAM's own changes propagate with a
-# delay. The clock is read afresh on every call, so pausing or advancing takes effect at once.
-IDENTITY_CACHE_SECONDS = 2.0
-_identities: dict[str, tuple[float, Identity]] = {}
+# What a call needs to know about its key and sandbox, kept per process: access key id ->
+# _KeyEntry. An entry holds while its sandbox's change count (sandboxes/generations.py, shared by
+# every process on the machine) is the one it was loaded under, so a key deleted or deactivated, a
+# sandbox reset or a clock paused, sped up or advanced is seen by the very next call. Processes on
+# other machines only see such changes through BACKSTOP_SECONDS (see generations.py).
+BACKSTOP_SECONDS = 10.0
+MAX_CACHED_KEYS = 10_000
 
 
-def _cached_identity(access_key_id: str) -> Identity | None:
-    hit = _identities.get(access_key_id)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
+@dataclass
+class _KeyEntry:
+    identity: Identity  # its sandbox carries its clock
+    secret: str  # decrypted once, not on every call
+    session_token: str
+    generation: int | None  # None: loaded before its sandbox was known, valid for no call
+    expires: float
+
+
+_keys: dict[str, _KeyEntry] = {}
+
+
+def _cached_identity(access_key_id: str) -> _KeyEntry | None:
+    hit = _keys.get(access_key_id)
+    if hit is not None:
+        sandbox_id = hit.identity.sandbox.pk
+        current = generation(sandbox_id)
+        if hit.generation == current and hit.expires > time.monotonic():
+            return hit
+        # The count is read before the rows: a change committing after this read bumps it again.
+        counted: int | None = current
+    else:
+        counted = None
+    entry = _load_identity(access_key_id, counted)
+    if entry is not None:
+        if len(_keys) >= MAX_CACHED_KEYS:
+            _keys.clear()
+        _keys[access_key_id] = entry
+    else:
+        _keys.pop(access_key_id, None)
+    return entry
+
+
+def _load_identity(access_key_id: str, counted: int | None) -> _KeyEntry | None:
     key = AccessKey.objects.select_related("sandbox__owner").filter(access_key_id=access_key_id).first()
     identity: Identity | None = None
+    secret = token = ""
     if key is not None:
         identity = Identity(key.sandbox, key, key.principal_arn or _user_arn(key.sandbox))
+        secret, token = key.secret_access_key, key.session_token
     elif settings.AUTH_MODE == "open":
         # Any key works: a 12-digit one picks that account, anything else the default sandbox.
         if len(access_key_id) == 12 and access_key_id.isdigit():
@@ -310,11 +400,15 @@ def _cached_identity(access_key_id: str) -> Identity | None:
         else:
             sandbox = default_sandbox()
         identity = Identity(sandbox, None, _user_arn(sandbox))
-    if identity is not None:
-        if len(_identities) > 10_000:
-            _identities.clear()
-        _identities[access_key_id] = (time.monotonic() + IDENTITY_CACHE_SECONDS, identity)
-    return identity
+    if identity is None:
+        return None
+    identity.sandbox.clock = Clock.current(identity.sandbox.pk)
+    return _KeyEntry(identity, secret, token, counted, time.monotonic() + BACKSTOP_SECONDS)
+
+
+def _for_this_call(identity: Identity) -> Identity:
+    """The cached identity with a sandbox object of this call's own (providers may set attributes)."""
+    return Identity(copy.copy(identity.sandbox), identity.access_key, identity.principal_arn)
 
 
 def _with_fresh_clock(identity: Identity) -> Identity:
@@ -323,23 +417,30 @@ def _with_fresh_clock(identity: Identity) -> Identity:
     return Identity(sandbox, identity.access_key, identity.principal_arn)
 
 
-def _authenticate(request: AwsRequest, credential: Credential) -> Identity:
-    identity = _cached_identity(credential.access_key_id)
-    if settings.AUTH_MODE == "open":
-        assert identity is not None
-        return _with_fresh_clock(identity)
+def _resource_path(model: ServiceModel, protocol: Protocol, request: AwsRequest) -> str | None:
+    """The path a SigV2 signature covers (the protocol's routing path), None for the raw path."""
+    routing = getattr(protocol, "routing_path", None)
+    return routing(model, request) if routing is not None else None
 
-    key = identity.access_key if identity else None
-    if identity is None or key is None or not key.active:
+
+def _authenticate(request: AwsRequest, credential: Credential, *, resource_path: str | None = None) -> Identity:
+    entry = _cached_identity(credential.access_key_id)
+    if settings.AUTH_MODE == "open":
+        assert entry is not None
+        return _for_this_call(entry.identity)
+
+    key = entry.identity.access_key if entry else None
+    if entry is None or key is None or not key.active:
         raise AuthProblem("unknown-key", INVALID_TOKEN)
-    check_time(credential, wall_now())
-    identity = _with_fresh_clock(identity)
+    identity = _for_this_call(entry.identity)
+    sandbox_now = identity.sandbox.clock.now()
+    check_time(credential, wall_now(), sandbox_now=sandbox_now)
     if key.is_temporary:
-        if credential.session_token != key.session_token:
+        if credential.session_token != entry.session_token:
             raise AuthProblem("unknown-key", INVALID_TOKEN)
-        if key.expires_at is not None and identity.sandbox.clock.now() >= key.expires_at:
+        if key.expires_at is not None and sandbox_now >= key.expires_at:
             raise AuthProblem("expired-token", "The security token included in the request is expired")
-    verify_signature(request, credential, key.secret_access_key)
+    verify_signature(request, credential, entry.secret, resource_path=resource_path)
     return identity
 
 
@@ -409,6 +510,10 @@ _AUTH_ERRORS: dict[tuple[str, str], tuple[str, int]] = {
     ("rest-xml", "expired"): ("AccessDenied", 403),
     ("rest-xml", "expired-token"): ("ExpiredToken", 400),
     ("rest-xml", "incomplete"): ("AuthorizationQueryParametersError", 400),
+    ("query", "unsupported"): ("IncompleteSignature", 400),
+    ("json", "unsupported"): ("IncompleteSignatureException", 400),
+    ("rest-json", "unsupported"): ("IncompleteSignatureException", 403),
+    ("rest-xml", "unsupported"): ("InvalidRequest", 400),
 }
 _FAMILY = {"query": "query", "ec2": "query", "json": "json", "json-cbor": "json", "smithy-rpc-v2-cbor": "json"}
 
@@ -422,6 +527,8 @@ def _auth_error(problem: AuthProblem, protocol: Protocol | None) -> AwsError:
         message = "The AWS Access Key Id you provided does not exist in our records."
     elif code == "AccessDenied" and problem.kind == "missing":
         message = "Access Denied"
+    elif code == "InvalidRequest":
+        message = "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
     return AwsError(message, code=code, status=status)
 
 
@@ -453,6 +560,7 @@ def _record(
     region: str,
     access_key_id: str,
     params: dict[str, Any],
+    output: dict[str, Any] | None,
     error: AwsError | None,
     status: int,
     request_id: str,
@@ -477,6 +585,7 @@ def _record(
         at=now,
         principal_arn=principal_arn,
         error_message=error.message[:2000].replace("\x00", "\\u0000") if error else "",
+        response=redact(output, operation.output_shape) if output is not None and operation else None,
         **fields,
     )
     call_log().record(sandbox=sandbox, at=now.isoformat(), row=row, fields=fields)

@@ -1,7 +1,8 @@
 """Quotas per sandbox, so that one student cannot hurt the class (settings.QUOTAS):
 
     requests_per_second / request_burst   AWS calls: a token bucket per sandbox, kept on Redis so
-                                          that every server process draws from the same bucket.
+                                          that every server process draws from the same bucket
+                                          (a few tokens at a time: see LEASE_SECONDS).
                                           Refused with the service's throttling error, as AWS
                                           names it: SQS RequestThrottled, SNS Throttled, json
                                           services ThrottlingException, query services Throttling,
@@ -25,7 +26,9 @@ enforced by a pre_save hook on the listed models, inside the provider's transact
 idempotent create of something that exists is not refused; a service that creates rows with
 bulk_create calls `check_resource_quota` itself before it does.
 
-LIMITATIONS: when Redis does not answer, requests are not throttled (logged once). The stored
+LIMITATIONS: when Redis does not answer, requests are not throttled (logged once). Tokens a
+process has leased and not spent yet (at most a tenth of the burst, for at most LEASE_SECONDS)
+are missing from the bucket other processes draw from, which may throttle them that much early. The stored
 bytes are summed from the database at most once a second per server process and counted forward
 from what that process admits in between, so several processes may together overshoot the quota
 by about one second's worth of writes. Quota refusals are not AWS's account-level service quotas:
@@ -35,6 +38,7 @@ AWS has no per-account queue limit, for instance; these exist to protect a share
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from functools import cache
@@ -98,11 +102,14 @@ def _stores_payload(service: str, operation: str) -> bool:
 
 # --- request rate ---------------------------------------------------------------------------------
 
-# KEYS[1] bucket; ARGV rate, burst, now (seconds). Returns 1 when a token was taken.
+# KEYS[1] bucket; ARGV rate, burst, now (seconds), tokens wanted, unused tokens given back.
+# Returns how many tokens were taken: as many as wanted while the bucket has them, else all it has.
 _BUCKET_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
+local wanted = tonumber(ARGV[4])
+local returned = tonumber(ARGV[5])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1])
 local at = tonumber(state[2])
@@ -110,16 +117,26 @@ if tokens == nil or at == nil then
   tokens = burst
   at = now
 end
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local taken = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  taken = 1
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate + returned)
+local taken = math.min(wanted, math.floor(tokens))
+if taken < 0 then
+  taken = 0
 end
+tokens = tokens - taken
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 2)
 return taken
 """
+
+# A process takes tokens from the shared bucket a few at a time (a lease) and spends them on the
+# sandbox's next calls without asking Redis again; what a lease has not spent within LEASE_SECONDS
+# goes back with the next request to Redis. A lease is a tenth of the burst at most, and at most
+# LEASE_SECONDS of the rate, so that a small quota (a few calls a second) keeps its exact count,
+# and MAX_LEASE at most (a classroom's default quota, 50 calls a second, leases 20).
+LEASE_SECONDS = 0.5
+MAX_LEASE = 20
+_leases: dict[int, tuple[float, int]] = {}  # sandbox id -> (monotonic end, tokens left)
+_leases_lock = threading.Lock()
 
 _lock = threading.Lock()
 _client: redis.Redis | None = None
@@ -142,17 +159,35 @@ def _prefix() -> str:
     return str(layers.get("default", {}).get("CONFIG", {}).get("prefix", "asgi"))
 
 
+def lease_size(*, rate: float, burst: int) -> int:
+    return max(1, min(burst // 10, int(rate * LEASE_SECONDS), MAX_LEASE))
+
+
 def take_request_token(sandbox_id: int, *, rate: float, burst: int) -> bool:
     """Take one call from the sandbox's bucket; False when it is empty. True when Redis is away."""
     global _warned
+    moment = time.monotonic()
+    with _leases_lock:
+        end, left = _leases.pop(sandbox_id, (0.0, 0))
+        if left > 0 and end > moment:
+            _leases[sandbox_id] = (end, left - 1)
+            return True
+    want = lease_size(rate=rate, burst=burst)
     try:
-        taken = _bucket_script()(keys=[f"{_prefix()}:quota:rate:{sandbox_id}"], args=[rate, burst, time.time()])
+        taken = int(
+            _bucket_script()(keys=[f"{_prefix()}:quota:rate:{sandbox_id}"], args=[rate, burst, time.time(), want, left])
+        )
     except redis.RedisError as problem:
         if not _warned:
             _warned = True
             LOG.warning("request-rate quotas are off: Redis is unavailable (%s)", problem)
         return True
-    return bool(taken)
+    if taken > 1:
+        with _leases_lock:
+            if len(_leases) > 10_000:
+                _leases.clear()
+            _leases[sandbox_id] = (moment + LEASE_SECONDS, taken - 1)
+    return taken > 0
 
 
 @cache
@@ -183,11 +218,25 @@ def _payload_bytes(value: Any, name: str = "") -> int:
         return sum(_payload_bytes(item, key) for key, item in value.items())
     if isinstance(value, list):
         return sum(_payload_bytes(item, name) for item in value)
+    if name in PAYLOAD_MEMBERS and hasattr(value, "read"):  # a large body, on disk (a file or a reader of one)
+        return _file_size(value)
     if name in PAYLOAD_MEMBERS or name in ("attribute", "StringValue", "BinaryValue", "DataType"):
         if isinstance(value, str):
             return len(value.encode())
         if isinstance(value, bytes):
             return len(value)
+    return 0
+
+
+def _file_size(value: Any) -> int:
+    """The size of a body streamed from disk: its file's, or the file under a decoding reader."""
+    for candidate in (value, getattr(value, "raw", None)):
+        fileno = getattr(candidate, "fileno", None)
+        if fileno is not None:
+            try:
+                return os.fstat(fileno()).st_size
+            except (OSError, ValueError):
+                return 0
     return 0
 
 

@@ -44,6 +44,8 @@ def _redact(value: Any, shape: Shape | None, name: str) -> Any:
         return "***"
     if name in PAYLOAD_MEMBERS and isinstance(value, str | bytes):
         return f"<{len(value)} {'bytes' if isinstance(value, bytes) else 'chars'}>"
+    if hasattr(value, "read"):  # a large body streamed from disk
+        return "<stream>"
     if isinstance(value, dict):
         members = getattr(shape, "members", None) or {}
         value_shape = getattr(shape, "value", None)
@@ -59,6 +61,8 @@ def _redact(value: Any, shape: Shape | None, name: str) -> Any:
         return f"<{len(value)} bytes>" if len(value) > 48 else base64.b64encode(value).decode()
     if isinstance(value, dt.datetime):
         return value.isoformat()
+    if value is not None and not isinstance(value, str | int | float | bool):
+        return f"<{type(value).__name__}>"  # an event stream's iterator, a body sent from a file
     if isinstance(value, str):
         # PostgreSQL's jsonb cannot hold U+0000; the record shows it escaped.
         value = value.replace("\x00", "\\u0000")

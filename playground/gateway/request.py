@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import parse_qsl, unquote
 
 if TYPE_CHECKING:
@@ -36,6 +37,10 @@ class AwsRequest:
     source_ip: str = ""
     # The body was over the server's limit and was not read; the gateway answers 413.
     oversized: bool = False
+    # A large body, on disk (playground/streaming.py) instead of in `body`: an open binary file at
+    # its start. The gateway hands it to an operation whose input payload is a streaming blob and
+    # reads it into `body` (within the limit) for any other.
+    body_file: BinaryIO | None = None
 
     @property
     def query(self) -> list[tuple[str, str]]:
@@ -81,11 +86,37 @@ class AwsRequest:
         )
 
 
+# An output key a provider may set to answer a successful call with another HTTP status than the
+# operation's, where the model has no member for it (S3 GetObject's 206 Partial Content).
+RESPONSE_STATUS = "@status"
+
+
+@dataclass
+class BodyStream:
+    """A streaming blob a provider returns (S3 GetObject's Body): `length` bytes of an open binary
+    file from `offset`. The gateway sends it as the socket drains, then closes the file."""
+
+    file: BinaryIO
+    offset: int
+    length: int
+
+    def read_all(self) -> bytes:
+        try:
+            self.file.seek(self.offset)
+            return self.file.read(self.length)
+        finally:
+            self.file.close()
+
+
 @dataclass
 class HttpResponse:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    stream: BodyStream | None = None  # instead of `body`, for a streaming output payload
+    # An event stream answer (protocols/eventstream.py): its messages, sent as they come, after
+    # the headers; `body` is then empty and no Content-Length is sent.
+    events: Iterator[bytes] | None = None
 
 
 @dataclass

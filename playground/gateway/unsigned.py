@@ -58,6 +58,8 @@ def is_aws_shaped(headers: dict[str, str], query_string: str) -> bool:
     lowered = query_string.lower()
     if "x-amz-credential=" in lowered or "x-amz-signature=" in lowered:
         return True
+    if "awsaccesskeyid=" in lowered and "signature=" in lowered:  # a SigV2 presigned URL (auth.py)
+        return True
     return "Action=" in query_string and _has_query_markers(parse_qsl(query_string, keep_blank_values=True))
 
 

@@ -54,6 +54,12 @@ def render(value: Any, variables: dict[str, Any]) -> Any:
     return value
 
 
+def fill_text(text: str, variables: dict[str, Any]) -> str:
+    """Markdown for the student with {{name}} filled in; a name without a value stays as it is
+    (bundles are refused at upload when they use an undefined one: see bundles.undefined_variables)."""
+    return VARIABLE.sub(lambda found: str(variables.get(found.group(1), found.group(0))), text)
+
+
 def _lookup(name: str, variables: dict[str, Any]) -> Any:
     if name not in variables:
         raise LabActionFailed(f"The lab uses {{{{{name}}}}}, which no earlier action saved.")

@@ -9,6 +9,9 @@ Markdown files its steps name; or a document a lab author PUTs to /api/labs/<id>
       "summary": "Markdown shown before the lab starts",
       "services": ["sqs"],                        the lab is unavailable until these are emulated
       "variables": {"queue": "orders"},           defaults for {{name}} in params and checks
+      "hint_cost": 0,                             points a revealed hint costs, by default
+      "student_solve": true,                      may students use solve (default true; in a
+                                                  classroom its lab settings must allow it too)
       "steps": [
         {
           "id": "create-queue",
@@ -17,7 +20,10 @@ Markdown files its steps name; or a document a lab author PUTs to /api/labs/<id>
           "setup": [action, ...],                 run inside the sandbox when the session starts
           "checks": [check, ...],                 declarative assertions, see checks.py
           "solve": [action, ...],                 what the student would do: runs as the student
-          "hints": ["Markdown", ...]
+          "hints": ["Markdown", {"text": "Markdown", "cost": 1}, ...]
+                                                  revealed one at a time; a revealed hint takes
+                                                  its cost (default: the lab's hint_cost, 0)
+                                                  off the step's points
         }
       ]
     }
@@ -87,10 +93,15 @@ class Step:
     checks: tuple[Check, ...]
     solve: tuple[dict[str, Any], ...]
     hints: tuple[str, ...]
+    hint_costs: tuple[int, ...] = ()  # what revealing each hint costs, in points of this step
 
     @property
     def max_score(self) -> int:
         return sum(check.points for check in self.checks)
+
+    def hint_penalty(self, revealed: int) -> int:
+        """The points the first `revealed` hints cost."""
+        return sum(self.hint_costs[: max(0, revealed)])
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,7 @@ class Lab:
     source: str  # "file:<folder>" or "api"
     digest: str
     document: dict[str, Any] = field(repr=False, compare=False, hash=False)
+    student_solve: bool = True  # students may use solve (staff always may)
 
     @property
     def max_score(self) -> int:
@@ -259,11 +271,84 @@ def _instructions(step: dict[str, Any], base: Path | None, where: str) -> str:
     return str(_require(step, "instructions", str, where))
 
 
+def _points(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1000
+
+
+def _hint(hint: Any, where: str, default_cost: int) -> tuple[str, int]:
+    """A hint is Markdown, or {"text": Markdown, "cost": points}."""
+    if isinstance(hint, str) and hint.strip():
+        return hint, default_cost
+    if isinstance(hint, dict):
+        _only(hint, {"text", "cost"}, where)
+        text = _require(hint, "text", str, where)
+        cost = hint.get("cost", default_cost)
+        if not _points(cost):
+            raise BundleInvalid(f"{where}: cost is a whole number from 0 to 1000")
+        return text, cost
+    raise BundleInvalid(f'{where}: a hint is Markdown text or {{"text", "cost"}}')
+
+
+# What every session knows before any action runs (sessions._initial_variables).
+BUILTIN_VARIABLES = ("account_id", "region", "sandbox_name", "endpoint")
+_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def _used(value: Any) -> list[str]:
+    """The {{names}} in every string of a JSON value, in order."""
+    if isinstance(value, str):
+        return _VARIABLE.findall(value)
+    if isinstance(value, dict):
+        return [name for item in value.values() for name in _used(item)]
+    if isinstance(value, list | tuple):
+        return [name for item in value for name in _used(item)]
+    return []
+
+
+def _refuse_unknown(value: Any, known: set[str], where: str, how: str) -> None:
+    for name in _used(value):
+        if name not in known:
+            raise BundleInvalid(
+                f"{where}: {{{{{name}}}}} is not defined. {how} (defined here: {', '.join(sorted(known))})"
+            )
+
+
+def _saves(action: dict[str, Any]) -> set[str]:
+    return {str(name) for name in action.get("save", {})}
+
+
+def _check_variables(steps: list[Step], known: set[str]) -> None:
+    """Refuse a {{name}} that nothing defines where it is used, at upload rather than at check time.
+
+    Setups run in order when the session starts, so an action may use what earlier setup actions
+    saved. Checks, instructions and hints may use what any setup saved. A solve may use that and what
+    earlier actions of the same solve saved, not what another step's solve saved: the student may
+    have done that step by hand."""
+    how = "Give it in the lab's `variables`, or save it in a setup action"
+    for step in steps:
+        for index, action in enumerate(step.setup):
+            _refuse_unknown(action, known, f"step {step.id} setup[{index}]", how + " before this one.")
+            known = known | _saves(action)
+    for step in steps:
+        for index, check in enumerate(step.checks):
+            _refuse_unknown([check.spec, check.message], known, f"step {step.id} checks[{index}]", how + ".")
+        _refuse_unknown(step.instructions, known, f"step {step.id} instructions", how + ".")
+        for index, hint in enumerate(step.hints):
+            _refuse_unknown(hint, known, f"step {step.id} hints[{index}]", how + ".")
+        mine = set(known)
+        for index, action in enumerate(step.solve):
+            _refuse_unknown(
+                action, mine, f"step {step.id} solve[{index}]",
+                how + ", or in an earlier action of this solve (another step's solve may not have run).",
+            )  # fmt: skip
+            mine |= _saves(action)
+
+
 def parse_bundle(document: Any, *, base: Path | None = None, source: str = "api") -> Lab:
     """A Lab from a bundle document; BundleInvalid says what is wrong and where."""
     if not isinstance(document, dict):
         raise BundleInvalid("A lab bundle is a JSON object.")
-    _only(document, {"id", "title", "summary", "services", "variables", "steps"}, "lab")
+    _only(document, {"id", "title", "summary", "services", "variables", "steps", "student_solve", "hint_cost"}, "lab")
     lab_id = _require(document, "id", str, "lab")
     if not LAB_ID.match(lab_id):
         raise BundleInvalid("lab: `id` has lower-case letters, digits and dashes (at most 100)")
@@ -274,6 +359,12 @@ def parse_bundle(document: Any, *, base: Path | None = None, source: str = "api"
     variables = document.get("variables", {})
     if not isinstance(variables, dict):
         raise BundleInvalid("lab: `variables` is an object")
+    student_solve = document.get("student_solve", True)
+    if not isinstance(student_solve, bool):
+        raise BundleInvalid("lab: `student_solve` is true or false")
+    hint_cost = document.get("hint_cost", 0)
+    if not _points(hint_cost):
+        raise BundleInvalid("lab: `hint_cost` is a whole number from 0 to 1000")
     raw_steps = _require(document, "steps", list, "lab")
     if not raw_steps or len(raw_steps) > MAX_STEPS:
         raise BundleInvalid(f"lab: a lab has 1 to {MAX_STEPS} steps")
@@ -295,6 +386,7 @@ def parse_bundle(document: Any, *, base: Path | None = None, source: str = "api"
         for part in ("setup", "solve", "hints"):
             if not isinstance(raw.get(part, []), list):
                 raise BundleInvalid(f"{where}: `{part}` is a list")
+        hints = [_hint(hint, f"{where} hints[{i}]", hint_cost) for i, hint in enumerate(raw.get("hints", []))]
         steps.append(
             Step(
                 id=step_id,
@@ -303,9 +395,11 @@ def parse_bundle(document: Any, *, base: Path | None = None, source: str = "api"
                 setup=tuple(_check_action(a, f"{where} setup[{i}]") for i, a in enumerate(raw.get("setup", []))),
                 checks=tuple(_check_check(c, f"{where} checks[{i}]", i) for i, c in enumerate(checks)),
                 solve=tuple(_check_action(a, f"{where} solve[{i}]") for i, a in enumerate(raw.get("solve", []))),
-                hints=tuple(str(hint) for hint in raw.get("hints", [])),
+                hints=tuple(text for text, _ in hints),
+                hint_costs=tuple(cost for _, cost in hints),
             )
         )
+    _check_variables(steps, set(BUILTIN_VARIABLES) | {str(name) for name in variables})
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
     return Lab(
         id=lab_id,
@@ -317,6 +411,7 @@ def parse_bundle(document: Any, *, base: Path | None = None, source: str = "api"
         source=source,
         digest=hashlib.sha256(canonical.encode()).hexdigest()[:16],
         document=document,
+        student_solve=student_solve,
     )
 
 

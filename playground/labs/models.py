@@ -29,6 +29,9 @@ class LabSession(models.Model):
     status = models.CharField(max_length=16, default=ACTIVE)
     started_at = models.DateTimeField(auto_now_add=True)  # wall time, for the instructor's dashboard
     completed_at = models.DateTimeField(null=True, blank=True)  # wall time
+    completed_clock = models.DateTimeField(null=True, blank=True)  # the sandbox's time then
+    # A timed session: a step first passing after this wall time is recorded as late.
+    deadline = models.DateTimeField(null=True, blank=True)
     # Where the session's history starts: sandbox-clock time (for call checks) and the last live
     # event's number (for event checks) when it started or was reset.
     started_clock = models.DateTimeField()
@@ -39,6 +42,12 @@ class LabSession(models.Model):
     max_score = models.IntegerField(default=0)
     webhook_url = models.URLField(blank=True, default="")
     webhook_secret = models.CharField(max_length=128, blank=True, default="")
+    # Every use of solve: [{"step", "by" (user name), "at" (wall time), "clock" (sandbox time)}].
+    # Kept through a reset: grades say which steps someone else's solve did.
+    solves = models.JSONField(default=list)
+    # Hints revealed, per step id: how many of the step's hints (in order) the student has seen.
+    # Kept through a reset, as solves are; each costs what the bundle says off its step's points.
+    hints = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-id"]
@@ -52,6 +61,18 @@ class LabSession(models.Model):
     @property
     def completed(self) -> bool:
         return self.completed_at is not None
+
+    @property
+    def late_steps(self) -> list[str]:
+        return sorted(step for step, entry in self.results.items() if entry.get("late"))
+
+    @property
+    def hints_used(self) -> int:
+        return sum(int(count) for count in self.hints.values())
+
+    @property
+    def solved_steps(self) -> list[str]:
+        return sorted({str(entry.get("step")) for entry in self.solves})
 
 
 class LabBundle(models.Model):
@@ -67,3 +88,15 @@ class LabBundle(models.Model):
 
     def __str__(self) -> str:
         return self.lab_id
+
+
+class ClassroomLabSettings(models.Model):
+    """A classroom's lab settings, set by its instructors (GET/PATCH /api/classrooms/<id>/lab-settings/).
+    A classroom without a row has the defaults."""
+
+    classroom = models.OneToOneField("classroom.Classroom", on_delete=models.CASCADE, related_name="lab_settings")
+    # Whether the class's students may use a lab's solve (when the lab's bundle allows it too).
+    student_solve = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"lab settings of {self.classroom_id}"

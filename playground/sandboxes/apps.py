@@ -5,4 +5,6 @@ class SandboxesConfig(AppConfig):
     name = "playground.sandboxes"
 
     def ready(self) -> None:
-        from playground.sandboxes import keys  # noqa: F401  (registers the due work that deletes expired keys)
+        from playground.sandboxes import generations, keys  # noqa: F401  (keys: the due work that deletes expired keys)
+
+        generations.connect()  # caches of keys and clocks see every change (generations.py)

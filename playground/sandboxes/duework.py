@@ -9,6 +9,13 @@ rows due by the latest of those clocks (one indexed query per handler), then run
 for those sandboxes only, each on its own clock. A handler without `due` runs for every sandbox
 on every tick, which a classroom of hundreds of sandboxes cannot afford: give one.
 
+One process at a time runs a sandbox's due work: a Redis lock per sandbox. Advancing a clock
+waits for it, so that when `clock_advance` returns, the work due by the new time is done, even
+the part a tick in another process had already claimed (a test draining a queue right after
+advancing must find every message). The tick skips a sandbox whose lock is held: its holder
+runs the same handlers. The claims stay what keeps a job single; the lock only orders the
+runs, so an unreachable Redis (or a holder past LOCK_TTL) costs ordering, never correctness.
+
 One-off work can use the platform's DueTimer table instead of a column of its own:
 `schedule_timer(sandbox=..., due_at=..., kind="sqs.move-task", payload={...})` and
 `@timer_handler("sqs.move-task")`.
@@ -18,12 +25,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import redis
 from django.db import transaction
 
+from playground import redisconn
 from playground.sandboxes.models import DueTimer, Sandbox
 
 if TYPE_CHECKING:
@@ -76,17 +88,68 @@ def _run(name: str, handler: DueWorkHandler, sandbox: Sandbox, now: dt.datetime)
         LOG.exception("due work %s failed for sandbox %s", name, sandbox.account_id)
 
 
+# How long a holder may keep a sandbox's lock (then it expires: a process that died frees it), and
+# how long advancing a clock waits for it before running anyway.
+LOCK_TTL = 300.0
+LOCK_WAIT = 120.0
+
+# After Redis fails, locking is skipped (runs go unordered) for REDIS_BACKOFF seconds: a tick over
+# many sandboxes must not wait a connect timeout for each of them.
+REDIS_BACKOFF = 10.0
+_redis_down_until = 0.0
+
+_held = threading.local()
+
+
+@contextmanager
+def sandbox_lock(sandbox_id: int, *, wait: bool) -> Iterator[bool]:
+    """Hold the sandbox's due-work lock; yields False when `wait` is off and another process holds
+    it. A thread already holding it (due work that advances a clock) holds it again."""
+    global _redis_down_until
+    held: set[int] = _held.__dict__.setdefault("ids", set())
+    if sandbox_id in held or time.monotonic() < _redis_down_until:
+        yield True
+        return
+    lock = redisconn.client().lock(
+        redisconn.key("duework", sandbox_id), timeout=LOCK_TTL, blocking_timeout=LOCK_WAIT if wait else None
+    )
+    got: bool | None
+    try:
+        got = bool(lock.acquire(blocking=wait))
+    except redis.RedisError:
+        LOG.warning("due-work locks unavailable for %g s; running unordered", REDIS_BACKOFF)
+        _redis_down_until = time.monotonic() + REDIS_BACKOFF
+        got = None
+    if got is False and not wait:
+        yield False
+        return
+    held.add(sandbox_id)
+    try:
+        yield True
+    finally:
+        held.discard(sandbox_id)
+        if got:
+            try:
+                lock.release()
+            except redis.RedisError:  # LockError included: it expired while held
+                LOG.warning("due-work lock of sandbox %s was lost while held", sandbox_id)
+
+
 def run_due_work(sandbox: Sandbox, now: dt.datetime) -> None:
-    """Run every registered handler for one sandbox. A failing handler is logged, not fatal."""
-    for name, registration in list(_handlers.items()):
-        _run(name, registration.handler, sandbox, now)
+    """Run every registered handler for one sandbox, once no other process runs its due work (see
+    the module's notes). A failing handler is logged, not fatal."""
+    with sandbox_lock(sandbox.pk, wait=True):
+        for name, registration in list(_handlers.items()):
+            _run(name, registration.handler, sandbox, now)
 
 
 def run_due_work_everywhere(clocks: dict[int, tuple[Sandbox, dt.datetime]]) -> None:
-    """The tick: every handler, for the sandboxes (id -> (sandbox, its now)) that have work due."""
+    """The tick: for the sandboxes (id -> (sandbox, its now)) that have work due, run those
+    handlers, skipping a sandbox whose due work another process is running."""
     if not clocks:
         return
     latest = max(now for _, now in clocks.values())
+    work: dict[int, list[str]] = {}
     for name, registration in list(_handlers.items()):
         if registration.due is None:
             candidates = set(clocks)
@@ -96,9 +159,15 @@ def run_due_work_everywhere(clocks: dict[int, tuple[Sandbox, dt.datetime]]) -> N
             except Exception:
                 LOG.exception("due work %s could not find its sandboxes", name)
                 continue
-        for sandbox_id in sorted(candidates & set(clocks)):
-            sandbox, now = clocks[sandbox_id]
-            _run(name, registration.handler, sandbox, now)
+        for sandbox_id in candidates & set(clocks):
+            work.setdefault(sandbox_id, []).append(name)
+    for sandbox_id in sorted(work):
+        sandbox, now = clocks[sandbox_id]
+        with sandbox_lock(sandbox_id, wait=False) as mine:
+            if not mine:
+                continue
+            for name in work[sandbox_id]:
+                _run(name, _handlers[name].handler, sandbox, now)
 
 
 # How long a timer of a kind this process does not know waits for one that does, before it is dropped.

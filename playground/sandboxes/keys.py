@@ -9,9 +9,10 @@ Temporary keys (STS) stop working at their expiry on the sandbox clock: a call s
 is refused with ExpiredToken. A day of sandbox time after that the key is deleted (due work on the
 clock), after which a call signed with it is refused as an unknown key, as AWS forgets them too.
 
-LIMITATION: server processes keep a verified key for up to two seconds
-(gateway.handler.IDENTITY_CACHE_SECONDS), so a deactivated or deleted key may still be accepted
-for that long, as IAM's own changes take a few seconds to be seen everywhere.
+Server processes keep a key they verified in memory (gateway/handler.py); deactivating, rotating
+or deleting it is seen by the very next call signed with it (sandboxes/generations.py).
+LIMITATION: a server process on another machine (no shared var folder) sees it within
+gateway.handler.BACKSTOP_SECONDS, as IAM's own changes take a few seconds to be seen everywhere.
 """
 
 from __future__ import annotations

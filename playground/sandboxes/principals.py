@@ -17,6 +17,7 @@ one in), so they are stable across calls and sessions, as AWS's are.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 ROLE_SESSION = ":assumed-role/"
 FEDERATED_USER = ":federated-user/"
@@ -50,6 +51,7 @@ def root_arn(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:root"
 
 
+@lru_cache(maxsize=4096)  # every call that names its caller asks (a hash per call otherwise)
 def principal_id(principal_arn: str) -> str:
     """The unique id of the principal an ARN names (with ":<session>" for an assumed role)."""
     account_id = principal_arn.split(":")[4] if principal_arn.count(":") >= 5 else ""

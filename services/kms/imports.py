@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.db import transaction
 
 from playground.sandboxes.models import Sandbox
-from services.kms import events, keys, material
+from services.kms import events, keys, material, metrics
 from services.kms.exceptions import (
     ExpiredImportTokenException,
     IncorrectKeyMaterialException,
@@ -175,6 +175,7 @@ def import_key_material(
         key.state = ENABLED
     key.save(update_fields=["current_material", "imported_material_id", "expiration_model", "valid_to", "state"])
     events.key_changed(key, now=now)
+    metrics.material_imported(key, now=now)
     return key, material_id
 
 

@@ -148,6 +148,17 @@ def list_key_rotations(
     return {"Rotations": entries, **more}
 
 
+def _to_cloudtrail(key: Key, *, now: dt.datetime) -> None:
+    """An automatic rotation is what CloudTrail records as KMS's AwsServiceEvent RotateKey."""
+    from services.cloudtrail.public import service_event  # CloudTrail reaches SNS, which reaches KMS
+
+    service_event(
+        sandbox=key.sandbox, region=key.region, service="kms", operation="RotateKey", now=now,
+        details={"rotationType": AUTOMATIC, "keyId": key.key_id},
+        resources=[{"type": "AWS::KMS::Key", "ARN": key.arn}],
+    )  # fmt: skip
+
+
 def rotate_due_keys(*, sandbox: Sandbox, now: dt.datetime, batch: int = 200) -> int:
     """Rotate every Enabled key whose automatic rotation is due. Moving next_rotation_at forward
     with a conditional update is the claim: only the worker whose update matched rotates."""
@@ -169,6 +180,7 @@ def rotate_due_keys(*, sandbox: Sandbox, now: dt.datetime, batch: int = 200) -> 
                 continue
             key.next_rotation_at = following
             rotate(key, now=now, rotation_type=AUTOMATIC)
+            _to_cloudtrail(key, now=now)
             rotated += 1
     if rotated:
         LOG.info("rotated %d KMS key(s) of sandbox %s", rotated, sandbox.account_id)

@@ -20,7 +20,8 @@ exceptions.py (all KmsError) when the key is disabled, pending deletion, deleted
 translate them with SQS_ERRORS / SNS_ERRORS into the service's own error shape (SQS answers
 KMS.DisabledException as its KmsDisabled shape, and so on). new_data_key publishes a
 "generate-data-key" flow from the queue or topic ARN to the key, reuse_data_key with a
-source_arn a "decrypt" flow.
+source_arn a "decrypt" flow; both are recorded in CloudTrail as KMS events invoked by the service
+that owns source_arn (services/cloudtrail/public.py service_call: invokedBy "sqs.amazonaws.com").
 
 SNS checks the key on every Publish (services/sns/publishing.py) and reuses a data key for five
 minutes.
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -117,10 +119,13 @@ def new_data_key(
     """A fresh AES-256 data key under the master key (a GenerateDataKey, shown as a flow from
     `source_arn` to the key)."""
     key = master_key(sandbox=sandbox, region=region, key_id=key_id, now=now)
-    return crypto.generate_data_key(
+    data_key = crypto.generate_data_key(
         sandbox=sandbox, region=region, key_id=key.key_id, key_spec="AES_256", encryption_context=context,
         caller=source_arn, now=now,
     )  # fmt: skip
+    params: dict[str, Any] = {"keyId": key_id, "keySpec": "AES_256", "encryptionContext": context}
+    _to_cloudtrail("GenerateDataKey", params, data_key, sandbox=sandbox, region=region, source_arn=source_arn, now=now)
+    return data_key
 
 
 def reuse_data_key(
@@ -138,7 +143,34 @@ def reuse_data_key(
         sandbox=sandbox, region=region, ciphertext=ciphertext, encryption_context=context, caller=source_arn,
         now=now, record=bool(source_arn),
     )  # fmt: skip
-    return DataKey(decrypted.plaintext, ciphertext, decrypted.key_arn, decrypted.key_material_id)
+    data_key = DataKey(decrypted.plaintext, ciphertext, decrypted.key_arn, decrypted.key_material_id)
+    params: dict[str, Any] = {"encryptionAlgorithm": SYMMETRIC_DEFAULT, "encryptionContext": context}
+    _to_cloudtrail("Decrypt", params, data_key, sandbox=sandbox, region=region, source_arn=source_arn, now=now)
+    return data_key
+
+
+def _to_cloudtrail(
+    operation: str,
+    params: dict[str, Any],
+    data_key: DataKey,
+    *,
+    sandbox: Sandbox,
+    region: str,
+    source_arn: str,
+    now: dt.datetime,
+) -> None:
+    """Record the KMS call a service made for the resource `source_arn` (a queue's or topic's ARN)
+    as CloudTrail does: a KMS event invoked by that service (sqs.amazonaws.com)."""
+    if not source_arn.startswith("arn:") or source_arn.count(":") < 5:
+        return
+    from services.cloudtrail.public import service_call  # CloudTrail reaches S3 and SNS, which reach KMS
+
+    service_call(
+        sandbox=sandbox, region=region, service="kms", operation=operation,
+        invoked_by=f"{source_arn.split(':')[2]}.amazonaws.com", read_only=True, now=now,
+        request_parameters=params, resources=[{"type": "AWS::KMS::Key", "ARN": data_key.key_arn}],
+        additional_event_data={"keyMaterialId": data_key.key_material_id} if data_key.key_material_id else None,
+    )  # fmt: skip
 
 
 def holds(

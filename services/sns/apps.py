@@ -13,3 +13,4 @@ class SnsConfig(catalog.ServiceApp):
     quotas = {"Topic": 100, "Subscription": 300}
     limit_errors = {"Topic": "TopicLimitExceededException", "Subscription": "SubscriptionLimitExceededException"}
     storing_operations = frozenset({"Publish", "PublishBatch"})
+    data_events = {"Publish": "AWS::SNS::Topic", "PublishBatch": "AWS::SNS::Topic"}  # as AWS logs them

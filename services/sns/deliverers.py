@@ -5,6 +5,8 @@
     email, email-json        inline: the email outbox (outboxes.py)
     sms                      inline: the SMS outbox, for verified numbers that did not opt out
     application              inline: the platform endpoint's inbox
+    firehose                 inline: one record into the delivery stream (services.firehose.public),
+                             the JSON envelope or (RawMessageDelivery) the bare message
     http, https              queued: a real POST with the x-amz-sns-* headers, at most 2 s to connect
                              and 5 s to answer; 2xx delivers, 429 / 5xx / no answer are retried,
                              other statuses are client-side errors
@@ -95,7 +97,22 @@ def _deliver_application(note: Note) -> Outcome:
     return outboxes.push_from_topic(note=note)
 
 
+def _deliver_firehose(note: Note) -> Outcome:
+    from services.firehose.public import FirehoseError, records_put
+
+    arn = note.subscription.endpoint
+    try:
+        [record_id] = records_put(sandbox=note.sandbox, region=arn.split(":")[3], delivery_stream=arn,
+                                  records=[note.payload().encode("utf-8")], now=note.now or note.sent_at)  # fmt: skip
+    except FirehoseError as problem:
+        return Outcome.client_error(problem.code, problem.message)
+    if record_id is None:
+        return Outcome.server_error("ServiceUnavailableException", "Slow down.")
+    return Outcome.ok(record_id=record_id)
+
+
 register_deliverer("sqs", Deliverer(deliver=_deliver_sqs, atomic=False))
+register_deliverer("firehose", Deliverer(deliver=_deliver_firehose, atomic=False))
 register_deliverer("email", Deliverer(deliver=_deliver_email, atomic=False))
 register_deliverer("email-json", Deliverer(deliver=_deliver_email, atomic=False))
 register_deliverer("sms", Deliverer(deliver=_deliver_sms, atomic=False))

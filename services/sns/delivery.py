@@ -34,6 +34,7 @@ from django.db import transaction
 from playground.gateway.errors import AwsError
 from playground.sandboxes.models import Clock, Sandbox
 from services.sns import envelopes, events, outboxes, retries
+from services.sns import metrics as sns_metrics
 from services.sns.models import Delivery, Subscription, Topic
 from services.sns.policies import queue_allows_topic
 
@@ -324,6 +325,7 @@ def dead_letter(
     now: dt.datetime,
 ) -> None:
     """Send an undeliverable message to the subscription's dead-letter queue, or record it lost."""
+    sns_metrics.notification_failed(sandbox=sandbox, topic_arn=topic_arn, now=now)
     target = node_of(subscription) if subscription is not None else ""
     detail: dict[str, Any] = {
         "protocol": subscription.protocol if subscription is not None else "",

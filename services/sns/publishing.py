@@ -29,6 +29,7 @@ from django.db.models import F
 from playground.gateway.errors import AwsError
 from playground.sandboxes.models import Sandbox
 from services.sns import delivery, envelopes, events, filters, outboxes, platforms, sms, topics
+from services.sns import metrics as sns_metrics
 from services.sns.exceptions import (
     KMS_ERRORS,
     EndpointDisabledException,
@@ -194,6 +195,7 @@ def topic_publish(
         now=now,
         detail={"size": len(message.encode("utf-8")), "subscribers": len(subscriptions), "group": group_id},
     )
+    sns_metrics.message_published(sandbox=topic.sandbox, topic_arn=topic.arn, now=now)
     for subscription in subscriptions:
         subscription.sandbox = topic.sandbox
         subscription.topic = topic

@@ -15,6 +15,14 @@ class SqsConfig(catalog.ServiceApp):
     quotas = {"Queue": 100}
     stored_payloads = {"Message": "size"}
     storing_operations = frozenset({"SendMessage", "SendMessageBatch"})
+    # AWS logs the message operations as data events (resource type AWS::SQS::Queue).
+    data_events = dict.fromkeys(
+        (
+            "SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
+            "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
+        ),
+        "AWS::SQS::Queue",
+    )  # fmt: skip
 
     def gui_config(self, *, sandbox_id: int) -> dict[str, object]:
         """The inspector's Peek reads /sqs/sandboxes/<id>/peek/ (views.py)."""

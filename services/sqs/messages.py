@@ -18,6 +18,7 @@ from typing import Any
 
 from playground.live import wakeup
 from services.sqs import encryption, events, fifo
+from services.sqs import metrics as sqs_metrics
 from services.sqs.exceptions import InvalidMessageContents, InvalidParameterValue, MissingParameter, invalid_parameter
 from services.sqs.md5 import md5_of_attributes, md5_of_body
 from services.sqs.models import Message, Queue
@@ -354,6 +355,7 @@ def messages_send(queue: Queue, checked: list[Checked], *, sender_id: str, now: 
                 now=now,
                 detail={"size": row.size, "delay": (row.visible_at - now).total_seconds(), "group": row.group_id},
             )
+        sqs_metrics.messages_sent(queue, count=len(rows), now=now)
         # A waiting long poll looks again: at once for a message it can take, and for a delayed one
         # to sleep until that message's time instead of its next two-second slice (longpoll.py).
         wakeup.notify(queue.wake_channel)

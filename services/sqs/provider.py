@@ -150,6 +150,7 @@ class SqsProvider(Provider):
         )
         return {"QueueUrl": self._url(ctx, queue)}
 
+    @own_transactions  # only reads
     def get_queue_url(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         queue = queues.queue_by_name(
             sandbox=ctx.sandbox,
@@ -159,6 +160,7 @@ class SqsProvider(Provider):
         )
         return {"QueueUrl": self._url(ctx, queue)}
 
+    @own_transactions  # only reads
     def list_queues(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         found, token = queues.queue_list(
             sandbox=ctx.sandbox,
@@ -204,6 +206,7 @@ class SqsProvider(Provider):
         queues.queue_untag(queue=self._queue(ctx, params, lock=True), keys=params["TagKeys"], now=ctx.now)
         return {}
 
+    @own_transactions  # only reads
     def list_queue_tags(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         tags = self._queue(ctx, params).tags
         return {"Tags": tags} if tags else {}

@@ -46,7 +46,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from playground.gateway.registry import Provider, register
+from playground.gateway.registry import Provider, own_transactions, register
 from playground.gateway.request import RequestContext
 from playground.sandboxes.models import AccessKey, Sandbox
 from playground.sandboxes.principals import (
@@ -130,10 +130,12 @@ class StsProvider(Provider):
 
     # --- who am I ----------------------------------------------------------------------------------
 
+    @own_transactions  # only reads: no transaction (on SQLite, BEGIN IMMEDIATE takes the write lock)
     def get_caller_identity(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         arn = ctx.principal_arn
         return {"UserId": principal_id(arn), "Account": ctx.account_id, "Arn": arn}
 
+    @own_transactions  # only reads: no transaction (on SQLite, BEGIN IMMEDIATE takes the write lock)
     def get_access_key_info(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         self._caller(ctx)
         key_id = params["AccessKeyId"]

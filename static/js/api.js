@@ -15,7 +15,7 @@ function cookie(name) {
   return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
 }
 
-async function request(method, url, body, { keepalive = false } = {}) {
+export async function request(method, url, body, { keepalive = false } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = cookie("csrftoken");
@@ -71,6 +71,8 @@ export function makeApi(config) {
   };
   return {
     graph: () => request("GET", `${base}graph/`),
+    // One resource's details as the server reads them (no AWS call): what a read-only look uses.
+    resource: (arn) => request("GET", `${base}resources/${query({ arn })}`),
     clock: () => request("GET", `${base}clock/`),
     // action: "pause" | "resume" | "speed" ({speed}) | "advance" ({seconds})
     clockAction: (action, body = {}) => request("POST", `${base}clock/${action}/`, body),

@@ -7,6 +7,7 @@ export { fromBase64, toBase64 } from "./api.js";
 export { arnTail, copyButton, formatDuration, h } from "./dom.js";
 export {
   attributeTable,
+  counterTiles,
   dangerZone,
   field,
   header,

@@ -52,6 +52,8 @@ export class LiveSocket {
       } else {
         this.onEvent(event);
       }
+      // Other parts of the page (the lab panel) listen here rather than opening sockets of their own.
+      window.dispatchEvent(new CustomEvent("playground:live", { detail: event }));
     });
     socket.addEventListener("close", (closed) => {
       if (this.socket !== socket) return;

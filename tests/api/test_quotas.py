@@ -99,3 +99,16 @@ def test_stored_message_bytes(
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     time.sleep(1.1)  # the server sums stored bytes again at most once a second
     sqs.send_message(QueueUrl=url, MessageBody="z" * 1000)
+
+
+def test_stored_object_bytes(
+    quota_server: Server, make_sandbox: Callable[..., SandboxInfo], aws: Callable[..., Any]
+) -> None:
+    """S3 object bodies count too, a large one streamed from disk included."""
+    s3 = aws("s3", info=make_sandbox("objects"), server=quota_server)
+    s3.create_bucket(Bucket="quota-bucket")
+    s3.put_object(Bucket="quota-bucket", Key="small", Body=b"x" * 1000)
+    with pytest.raises(ClientError) as caught:
+        s3.put_object(Bucket="quota-bucket", Key="large", Body=b"y" * (2 * 1024 * 1024))
+    assert "quota is 2500 bytes" in caught.value.response["Error"]["Message"]
+    assert [item["Key"] for item in s3.list_objects_v2(Bucket="quota-bucket")["Contents"]] == ["small"]

@@ -78,7 +78,9 @@ def test_each_app_names_real_apis_groups_and_models() -> None:
             apps.get_model(app.label, model_name)
             assert limit > 0
         for model_name, field in app.stored_payloads.items():
-            apps.get_model(app.label, model_name)._meta.get_field(field)
+            model = apps.get_model(app.label, model_name)
+            model._meta.get_field(field)
+            model._meta.get_field("sandbox")  # the stored-bytes quota sums by sandbox_id
         for model_name, shape in app.limit_errors.items():
             apps.get_model(app.label, model_name)
             assert any(modeled_error(model, shape) for model in models), f"{app.name}: no error shape {shape}"

@@ -173,6 +173,8 @@ def test_an_edge_is_easy_to_hit_and_delete_removes_it_at_once(gui: Gui, student:
     expect(gui.inspector.locator('.insp-panel[data-panel="edge"]')).to_be_visible()
     gui.page.keyboard.press("Delete")
     expect(gui.edge("dead-letter")).to_have_count(0)
+    # The edge goes at once; the redrive policy goes when SQS has answered, as the toast says.
+    expect(gui.toast("ok").filter(has_text="Removed:")).to_have_count(1)
     url = sqs.get_queue_url(QueueName="work")["QueueUrl"]
     assert "RedrivePolicy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 

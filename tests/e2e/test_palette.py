@@ -39,12 +39,12 @@ COMING = {
     "cloudwatch": ("Amazon CloudWatch", "Logging and monitoring", ["Alarm", "Dashboard"]),
     "logs": ("Amazon CloudWatch Logs", "Logging and monitoring", ["Log group"]),
     "cloudtrail": ("AWS CloudTrail", "Logging and monitoring", ["Trail"]),
-    "events": ("Amazon EventBridge", "Application integration", ["Event bus", "Rule"]),
+    "eventbridge": ("Amazon EventBridge", "Application integration", ["Event bus", "Rule"]),
     "elastictranscoder": ("Amazon Elastic Transcoder", "Application integration", ["Pipeline"]),
     "elasticbeanstalk": ("AWS Elastic Beanstalk", "Deployment", ["Application", "Environment"]),
-    "opsworks": ("AWS OpsWorks", "Deployment", ["Stack"]),
+    "ec2": ("Amazon EC2", "Storage and compute", ["Instance"]),
     "s3": ("Amazon S3", "Storage and compute", ["Bucket"]),
-    "lambda": ("AWS Lambda", "Storage and compute", ["Function"]),
+    "awslambda": ("AWS Lambda", "Storage and compute", ["Function"]),
 }
 
 
@@ -79,14 +79,14 @@ def _unless_gone(handler: Callable[[Route], None]) -> Callable[[Route], None]:
 
 def _with_coming_services(page: Page, student: Student) -> None:
     """Reload the sandbox page with the coming services listed, their GUI modules, one service with
-    no GUI module (ec2) and one EC2 instance in the graph."""
+    no GUI module (opsworks) and one OpsWorks stack in the graph."""
     info = student.sandbox
 
     listed: list[dict[str, object]] = [
         {"label": label, "title": title, "group": group, "gui": f"/static/services/{label}/gui.js", "config": {}}
         for label, (title, group, _) in COMING.items()
     ]
-    listed.append({"label": "ec2", "title": "Amazon EC2", "group": "", "gui": None, "config": {}})
+    listed.append({"label": "opsworks", "title": "AWS OpsWorks", "group": "", "gui": None, "config": {}})
 
     def services_js(route: Route) -> None:
         # The page's config lists them as if their apps were installed. (Served from here rather
@@ -95,7 +95,9 @@ def _with_coming_services(page: Page, student: Student) -> None:
         start = "export async function loadServices(config, ctx) {"
         body = response.text()
         assert start in body
-        body = body.replace(start, f"{start}\n  config.services = [...config.services, ...{json.dumps(listed)}];")
+        # A coming service already installed (its module is stood in for all the same) is listed once.
+        coming = f"{json.dumps(listed)}.filter((s) => !config.services.some((o) => o.label === s.label))"
+        body = body.replace(start, f"{start}\n  config.services = [...config.services, ...{coming}];")
         route.fulfill(response=response, body=body)
 
     def module(route: Route) -> None:
@@ -107,13 +109,13 @@ def _with_coming_services(page: Page, student: Student) -> None:
         document = response.json()
         document["nodes"].append(
             {
-                "id": f"arn:aws:ec2:{info.region}:{info.account_id}:instance/i-0abc",
-                "service": "ec2",
-                "type": "instance",
-                "name": "i-0abc",
+                "id": f"arn:aws:opsworks:{info.region}:{info.account_id}:stack/0abc",
+                "service": "opsworks",
+                "type": "stack",
+                "name": "0abc",
                 "label": "web server",
                 "region": info.region,
-                "attributes": {"InstanceType": "t3.micro", "State": "running"},
+                "attributes": {"DefaultInstanceType": "t3.micro", "Status": "running"},
             }
         )
         route.fulfill(response=response, json=document)
@@ -154,7 +156,7 @@ def test_fifteen_services_fit_a_grouped_palette_on_a_1280x720_screen(
     expect(last).to_be_in_viewport()
     last.click()
     dialog = page.locator("dialog.pg-dialog[open]")
-    expect(dialog.locator("h2")).to_have_text("New Function")
+    expect(dialog.locator("h2")).to_have_text("New Bucket")  # S3 is the last app of the last group
     dialog.get_by_role("button", name="Cancel").click()
     Gui(page, "palette").screenshot("fifteen")
 
@@ -185,11 +187,11 @@ def test_a_service_without_a_gui_module_still_has_its_nodes_drawn(
     page = signed_in()
     _with_coming_services(page, student)
     gui = Gui(page, "generic")
-    node = gui.node("i-0abc")
+    node = gui.node("0abc")
     expect(node).to_be_visible()
     expect(node.locator(".pg-name")).to_have_text("web server")
-    expect(node.locator(".pg-sub")).to_have_text("ec2 instance")
+    expect(node.locator(".pg-sub")).to_have_text("opsworks stack")
     expect(node.locator(".pg-icon")).to_have_attribute("src", re.compile(r"/static/icons/generic\.svg$"))
-    gui.select("i-0abc")
-    panel = gui.inspector.locator('.insp-panel[data-panel="ec2:instance"]')
-    expect(panel.locator('tr[data-attribute="InstanceType"]')).to_contain_text("t3.micro")
+    gui.select("0abc")
+    panel = gui.inspector.locator('.insp-panel[data-panel="opsworks:stack"]')
+    expect(panel.locator('tr[data-attribute="DefaultInstanceType"]')).to_contain_text("t3.micro")

@@ -131,11 +131,11 @@ def test_an_oversized_body_is_refused_before_reading_it(daphne: Server, sandbox:
 
 def test_an_operation_not_emulated_yet_says_so(aws: Any) -> None:
     with pytest.raises(ClientError) as caught:
-        aws("cloudwatch").list_dashboards()
+        aws("cloudwatch").list_metric_streams()
     error = caught.value.response
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert error["Error"]["Code"] == "NotImplemented"
-    assert "cloudwatch:ListDashboards" in error["Error"]["Message"]
+    assert "cloudwatch:ListMetricStreams" in error["Error"]["Message"]
 
 
 def test_a_service_not_emulated_says_so(daphne: Server, sandbox: SandboxInfo) -> None:
@@ -150,10 +150,10 @@ def test_a_service_not_emulated_says_so(daphne: Server, sandbox: SandboxInfo) ->
 
 
 def test_the_cli_reports_an_operation_not_emulated(aws_cli: Any) -> None:
-    result = aws_cli("kinesis", "list-streams", check=False)
+    result = aws_cli("emr", "list-clusters", check=False)
     assert result.returncode != 0
     assert "NotImplemented" in result.stderr
-    assert "kinesis:ListStreams" in result.stderr
+    assert "emr:ListClusters" in result.stderr
 
 
 def test_a_truncated_authorization_header_is_an_incomplete_signature(daphne: Server) -> None:

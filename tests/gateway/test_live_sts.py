@@ -202,11 +202,21 @@ def test_strict_mode_refuses_a_tampered_presigned_url(aws: Any, strict_server: S
     assert "<Code>SignatureDoesNotMatch</Code>" in response.text
 
 
+def signing_clock_at(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
+    """Make botocore sign as if now were `moment`: its own signer and, when awscrt is installed (the
+    lock has it, for S3's checksums), the CRT signer it then prefers."""
+
+    def then(remove_tzinfo: bool = True) -> dt.datetime:
+        return moment.replace(tzinfo=None) if remove_tzinfo else moment
+
+    for module in ("botocore.auth", "botocore.crt.auth"):
+        monkeypatch.setattr(f"{module}.get_current_datetime", then, raising=False)
+
+
 def test_strict_mode_refuses_an_expired_presigned_url(
     aws: Any, strict_server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ten_minutes_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=10)
-    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda *args, **kwargs: ten_minutes_ago)
+    signing_clock_at(monkeypatch, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10))
     url = _presign(aws, strict_server, expires=60)
     monkeypatch.undo()
     response = requests.get(url, timeout=10)
@@ -228,8 +238,7 @@ def test_strict_mode_refuses_a_presigned_url_valid_for_more_than_a_week_or_less_
 def test_strict_mode_refuses_an_sdk_whose_clock_is_twenty_minutes_slow(
     aws: Any, strict_server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=20)
-    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda *args, **kwargs: slow)
+    signing_clock_at(monkeypatch, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20))
     with pytest.raises(ClientError) as caught:
         aws("sts", server=strict_server).get_caller_identity()
     assert caught.value.response["Error"]["Code"] == "SignatureDoesNotMatch"

@@ -76,6 +76,19 @@ def test_botocore_cloudwatch_request_is_detected_as_cbor() -> None:
     assert PROTOCOL.parse(PROTOCOL.operation(cloudwatch, request), request) == {"Namespace": "AWS/SQS"}
 
 
+def test_a_cbor_content_type_marks_rpc_v2_only_on_its_route() -> None:
+    """POST / with X-Amz-Target is a JSON request (answered in JSON) whatever its Content-Type; on
+    the RPC v2 route a CBOR body is RPC v2 even without the smithy-protocol header."""
+    cloudwatch = service_model("cloudwatch")
+    target = {"Content-Type": "application/cbor", "X-Amz-Target": "GraniteServiceVersion20100801.ListMetrics"}
+    stray = AwsRequest.build(method="POST", raw_path="/", headers=target, body=b"{}")
+    assert detect(cloudwatch, stray)[1].name == "json"
+    routed = AwsRequest.build(
+        method="POST", raw_path=CLOUDWATCH_PATH + "ListMetrics", headers={"Content-Type": "application/cbor"}, body=b""
+    )
+    assert detect(cloudwatch, routed)[1].name == "smithy-rpc-v2-cbor"
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -1,7 +1,9 @@
 """Wire forms no botocore sends, built by hand and signed as the SDKs that send them do: Kinesis
 over AWS JSON encoded as CBOR (the Java SDKs and the KCL), CloudWatch in each of its three
 protocols, Athena over JSON 1.1. Each gets the operation's answer (NotImplemented, 501, while the
-service has no provider) in its own encoding, never a 404 or a 500."""
+service has no provider) in its own encoding, never a 404 or a 500; CloudWatch's ListMetrics its
+(empty) list in each. (Kinesis has its provider: its
+CBOR round trips are in tests/services/kinesis/test_live_cbor.py.)"""
 
 from __future__ import annotations
 
@@ -50,16 +52,18 @@ def assert_cbor_error(response: requests.Response, status: int, code: str) -> di
     return document
 
 
-def test_kinesis_cbor_list_streams_is_not_implemented_in_cbor(daphne: Server, sandbox: SandboxInfo) -> None:
-    document = assert_cbor_error(kinesis(daphne, sandbox, "ListStreams", {}), 501, "NotImplemented")
-    assert document["message"] == "Playground does not emulate kinesis:ListStreams yet."
+def test_kinesis_cbor_list_streams_is_answered_in_cbor(daphne: Server, sandbox: SandboxInfo) -> None:
+    response = kinesis(daphne, sandbox, "ListStreams", {})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == AMZ_CBOR
+    assert cbor2.loads(response.content)["StreamNames"] == []
 
 
 def test_kinesis_cbor_put_record_takes_a_byte_string(daphne: Server, sandbox: SandboxInfo) -> None:
-    """A well-formed record gets as far as the (missing) provider; data sent as text, as the JSON
-    protocol would send it, is refused by the encoding."""
+    """A well-formed record gets as far as the provider (no such stream); data sent as text, as the
+    JSON protocol would send it, is refused by the encoding."""
     record = {"StreamName": "s", "PartitionKey": "k", "Data": b"\x00\x01 raw bytes"}
-    assert_cbor_error(kinesis(daphne, sandbox, "PutRecord", record), 501, "NotImplemented")
+    assert_cbor_error(kinesis(daphne, sandbox, "PutRecord", record), 400, "ResourceNotFoundException")
     document = assert_cbor_error(
         kinesis(daphne, sandbox, "PutRecord", {**record, "Data": "AAE="}), 400, "SerializationException"
     )
@@ -73,7 +77,7 @@ def test_kinesis_cbor_timestamps_are_tag_1_milliseconds(daphne: Server, sandbox:
         "ShardIteratorType": "AT_TIMESTAMP",
         "Timestamp": cbor2.CBORTag(1, 1_700_000_000_123),  # what SdkCborGenerator writes
     }
-    assert_cbor_error(kinesis(daphne, sandbox, "GetShardIterator", request), 501, "NotImplemented")
+    assert_cbor_error(kinesis(daphne, sandbox, "GetShardIterator", request), 400, "ResourceNotFoundException")
     wrong = {**request, "Timestamp": "yesterday"}
     assert_cbor_error(kinesis(daphne, sandbox, "GetShardIterator", wrong), 400, "SerializationException")
 
@@ -92,9 +96,9 @@ def test_kinesis_unknown_cbor_target_is_an_unknown_operation(daphne: Server, san
 def test_kinesis_json_is_answered_in_json(daphne: Server, sandbox: SandboxInfo) -> None:
     headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "Kinesis_20131202.ListStreams"}
     response = send(daphne, sandbox, "kinesis", b"{}", headers)
-    assert response.status_code == 501
+    assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/x-amz-json-1.1"
-    assert response.json()["__type"] == "NotImplemented"
+    assert response.json()["StreamNames"] == []
 
 
 CLOUDWATCH_TARGET = "GraniteServiceVersion20100801"
@@ -103,27 +107,26 @@ CLOUDWATCH_TARGET = "GraniteServiceVersion20100801"
 def test_cloudwatch_query_form(daphne: Server, sandbox: SandboxInfo) -> None:
     body = b"Action=ListMetrics&Version=2010-08-01&Namespace=AWS%2FSQS"
     response = send(daphne, sandbox, "monitoring", body, {"Content-Type": "application/x-www-form-urlencoded"})
-    assert response.status_code == 501
-    assert re.search(r"<Code>NotImplemented</Code>", response.text)
-    assert "cloudwatch:ListMetrics" in response.text
+    assert response.status_code == 200
+    assert re.search(r"<ListMetricsResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\">", response.text)
+    assert re.search(r"<Metrics\s*/>|<Metrics>\s*</Metrics>", response.text)
 
 
 def test_cloudwatch_json_1_0(daphne: Server, sandbox: SandboxInfo) -> None:
     headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"{CLOUDWATCH_TARGET}.ListMetrics"}
     response = send(daphne, sandbox, "monitoring", json.dumps({"Namespace": "AWS/SQS"}).encode(), headers)
-    assert response.status_code == 501
+    assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/x-amz-json-1.0"
-    assert response.json()["__type"] == "NotImplemented"
-    assert response.headers["x-amzn-query-error"] == "NotImplemented;Receiver"
+    assert response.json() == {"Metrics": []}
 
 
 def test_cloudwatch_rpc_v2_cbor(daphne: Server, sandbox: SandboxInfo) -> None:
     headers = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor", "Accept": "application/cbor"}
     path = f"/service/{CLOUDWATCH_TARGET}/operation/ListMetrics"
     response = send(daphne, sandbox, "monitoring", cbor2.dumps({"Namespace": "AWS/SQS"}), headers, path)
-    assert response.status_code == 501
+    assert response.status_code == 200
     assert response.headers["smithy-protocol"] == "rpc-v2-cbor"
-    assert cbor2.loads(response.content)["__type"] == "NotImplemented"
+    assert cbor2.loads(response.content) == {"Metrics": []}
 
 
 def test_athena_json_1_1(daphne: Server, sandbox: SandboxInfo) -> None:

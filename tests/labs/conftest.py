@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import _remove_the_sandboxes_made_here, as_user, make_user  # noqa: F401  (fixtures)
+from tests.api.conftest import (  # noqa: F401  (fixtures)
+    _remove_the_sandboxes_made_here,
+    as_user,
+    enroll,
+    make_classroom,
+    make_user,
+)

@@ -97,7 +97,7 @@ def test_setup_runs_once_and_checks_give_partial_credit(author: Api, lab_id: str
     box = f"/sandboxes/{sandbox['id']}"
     session = author.ok("POST", f"{box}/lab-sessions/", {"lab": lab_id}, status=201)
     assert [step["id"] for step in session["steps"]] == ["given", "tune"]
-    assert session["steps"][0]["instructions"] == "The lab created `{{inbox}}` and put a message in it."
+    assert session["steps"][0]["instructions"] == "The lab created `inbox` and put a message in it."  # filled in
     again = author.ok("POST", f"{box}/lab-sessions/", {"lab": lab_id}, status=200)
     assert again["id"] == session["id"]
     graph = author.ok("GET", f"{box}/graph/")
@@ -215,7 +215,7 @@ def test_webhooks_are_signed_and_sent_for_start_check_and_completion(
     author.ok("POST", f"/lab-sessions/{session['id']}/solve/")
     author.ok("POST", f"/lab-sessions/{session['id']}/check/")
     events: list[tuple[str, str | None]] = []
-    while len(events) < 4:
+    while len(events) < 5:
         headers, body = received.get(timeout=15)
         expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
         assert headers["X-Playground-Signature"] == expected
@@ -225,7 +225,13 @@ def test_webhooks_are_signed_and_sent_for_start_check_and_completion(
         assert document["sandbox"]["id"] == sandbox["id"]
         events.append((document["event"], document["details"].get("step")))
     assert sorted(events, key=str) == sorted(
-        [("session.started", None), ("step.checked", "given"), ("step.checked", "tune"), ("lab.completed", None)],
+        [
+            ("session.started", None),
+            ("step.solved", None),
+            ("step.checked", "given"),
+            ("step.checked", "tune"),
+            ("lab.completed", None),
+        ],
         key=str,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 import pytest
@@ -112,3 +113,57 @@ def test_a_timer_of_an_unknown_kind_waits_an_hour_for_a_process_that_knows_it(bo
     assert DueTimer.objects.filter(pk=timer.pk).exists()
     clock_advance(sandbox=box, seconds=duework.UNKNOWN_KIND_GRACE.total_seconds())
     assert not DueTimer.objects.filter(pk=timer.pk).exists()
+
+
+class LockHolder:
+    """Another process running the sandbox's due work: a thread holding its due-work lock until
+    `release()`."""
+
+    def __init__(self, sandbox_id: int) -> None:
+        self.holding = threading.Event()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.hold, args=(sandbox_id,))
+        self.thread.start()
+        assert self.holding.wait(30)
+
+    def hold(self, sandbox_id: int) -> None:
+        with duework.sandbox_lock(sandbox_id, wait=True) as mine:
+            assert mine
+            self.holding.set()
+            self.done.wait(60)
+
+    def release(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+def test_the_tick_skips_a_sandbox_whose_due_work_another_process_runs(box: Any) -> None:
+    ran.clear()
+    now = Clock.objects.get(sandbox=box).now()
+    duework.schedule_timer(sandbox=box, due_at=now - dt.timedelta(seconds=1), kind="test.remember", payload={"n": 4})
+    holder = LockHolder(box.pk)
+    try:
+        tick_all()
+        assert ran == []
+    finally:
+        holder.release()
+    tick_all()
+    assert [entry["n"] for entry in ran] == [4]
+
+
+def test_advancing_waits_for_due_work_another_process_is_running(box: Any) -> None:
+    ran.clear()
+    clock_pause(sandbox=box)
+    start = Clock.objects.get(sandbox=box).now()
+    duework.schedule_timer(sandbox=box, due_at=start + dt.timedelta(minutes=1), kind="test.remember", payload={"n": 5})
+    holder = LockHolder(box.pk)
+    advancing = threading.Thread(target=clock_advance, kwargs={"sandbox": box, "seconds": 60})
+    try:
+        advancing.start()
+        advancing.join(0.5)
+        assert advancing.is_alive(), "the advance ran its due work while another process held the sandbox"
+        assert ran == []
+    finally:
+        holder.release()
+    advancing.join()
+    assert [entry["n"] for entry in ran] == [5]

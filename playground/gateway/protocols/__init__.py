@@ -51,6 +51,7 @@ def get_protocol(name: str) -> Protocol:
 
 
 FORM = "application/x-www-form-urlencoded"
+RPC_V2_ROUTE = re.compile(r"/service/[^/]+/operation/[^/]+$")
 
 
 def marks(request: AwsRequest) -> list[str]:
@@ -59,7 +60,11 @@ def marks(request: AwsRequest) -> list[str]:
     ctype = request.content_type
     headers = request.headers
     found = []
-    if headers.get("smithy-protocol") == "rpc-v2-cbor" or ctype == "application/cbor":
+    # A CBOR body alone marks RPC v2 only on its route: POST / with X-Amz-Target is a JSON request
+    # whatever its Content-Type says, and is answered in JSON.
+    if headers.get("smithy-protocol") == "rpc-v2-cbor" or (
+        ctype == "application/cbor" and RPC_V2_ROUTE.search(request.path)
+    ):
         found.append("smithy-rpc-v2-cbor")
     if ctype.startswith("application/x-amz-cbor-"):
         found.append("json-cbor")
@@ -94,8 +99,8 @@ def fallback(request: AwsRequest) -> tuple[ServiceModel, Protocol]:
     found = marks(request)
     if found:
         name = found[0]
-    elif "x-amz-content-sha256" in request.headers:
-        name = "rest-xml"
+    elif "x-amz-content-sha256" in request.headers or request.headers.get("authorization", "").startswith("AWS "):
+        name = "rest-xml"  # S3's marks: its payload hash header, its retired SigV2 "AWS key:signature"
     else:
         name = "rest-json"
     version = _JSON_VERSION.search(request.content_type)

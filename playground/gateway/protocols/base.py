@@ -3,7 +3,8 @@
 A protocol turns an AwsRequest into (operation, parameters) and a provider's output or an
 AwsError into an HttpResponse, reading only the botocore model. Parameters and outputs are the
 same Python values botocore's client takes and returns: str, int, float, bool, bytes (blobs),
-datetime (timestamps, timezone-aware UTC), list and dict.
+datetime (timestamps, timezone-aware UTC), list and dict; a streaming blob payload may instead be
+an open binary file on the way in (a large body spooled to disk) and a BodyStream on the way out.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ class Protocol:
     def operation(self, service: ServiceModel, request: AwsRequest) -> OperationModel:
         """The operation this request calls; raises an AwsError when it names none of the model's."""
         raise NotImplementedError
+
+    def streams_input(self, service: ServiceModel, request: AwsRequest) -> bool:
+        """Whether the request calls an operation whose input payload is a streaming blob (S3
+        PutObject), found without reading its body: such a body may stay on disk, whatever its size
+        (AwsRequest.body_file). Protocols that route by the body never stream."""
+        return False
 
     def parse(self, operation: OperationModel, request: AwsRequest) -> dict[str, Any]:
         """The request's parameters, typed by the input shape. Raises SerializationException etc."""

@@ -17,9 +17,10 @@ import re
 from typing import Any
 
 import cbor2
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, ServiceModel, StructureShape
 
 from playground.gateway.errors import AwsError, SerializationException, UnknownOperation
+from playground.gateway.protocols import eventstream
 from playground.gateway.protocols._document import CborCodec, DocumentError
 from playground.gateway.protocols._errors import error_document, error_parts
 from playground.gateway.protocols.base import Protocol
@@ -68,6 +69,11 @@ class CborProtocol(Protocol):
 
     def serialize(self, operation: OperationModel, output: dict[str, Any], *, request_id: str) -> HttpResponse:
         shape = operation.output_shape
+        if isinstance(shape, StructureShape) and shape.event_stream_name:
+            return eventstream.respond(
+                shape, output, write=self.codec.write, encode=cbor2.dumps, content_type="application/cbor",
+                headers=self._headers(request_id),
+            )  # fmt: skip
         document = self.codec.write(shape, output) if shape is not None else {}
         return HttpResponse(200, self._headers(request_id), cbor2.dumps(document))
 

@@ -15,9 +15,10 @@ import re
 from functools import cache
 from typing import Any
 
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, ServiceModel, StructureShape
 
 from playground.gateway.errors import AwsError, SerializationException, UnknownOperation
+from playground.gateway.protocols import eventstream
 from playground.gateway.protocols._document import Codec, DocumentError, JsonCodec
 from playground.gateway.protocols._errors import error_document, error_parts
 from playground.gateway.protocols.base import Protocol
@@ -91,6 +92,11 @@ class JsonProtocol(Protocol):
 
     def serialize(self, operation: OperationModel, output: dict[str, Any], *, request_id: str) -> HttpResponse:
         shape = operation.output_shape
+        if shape is not None and isinstance(shape, StructureShape) and shape.event_stream_name:
+            return eventstream.respond(
+                shape, output, write=self.codec.write, encode=self.encode,
+                content_type=self.media_type(operation.metadata), headers={"x-amzn-RequestId": request_id},
+            )  # fmt: skip
         document = self.codec.write(shape, output) if shape is not None else {}
         return HttpResponse(
             200,

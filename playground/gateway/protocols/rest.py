@@ -11,6 +11,11 @@ LIMITATIONS against real AWS:
 - An empty structure payload (`{}`) reads as an absent member: botocore sends `{}` for both.
 - Event streams are framed whole into the response body (HttpResponse.body is bytes), so a
   client sees all events at once, not as they are produced.
+
+A blob payload (botocore's streaming input and output: S3 PutObject's and GetObject's Body) may
+be large. On the way in it is bytes, or, when the server spooled the body to disk, the open file
+(AwsRequest.body_file); on the way out a provider may return a BodyStream, which the gateway sends
+from the file as the socket drains.
 """
 
 from __future__ import annotations
@@ -25,16 +30,15 @@ from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 from playground.gateway.errors import AwsError, SerializationException
 from playground.gateway.protocols._document import DocumentError, JsonCodec
 from playground.gateway.protocols.base import Protocol
+from playground.gateway.protocols.eventstream import event_header, event_message
 from playground.gateway.protocols.rest_bindings import (
     Route,
-    event_header,
-    event_message,
     header_to_value,
     route_table,
     text_to_value,
     value_to_header,
 )
-from playground.gateway.request import AwsRequest, HttpResponse
+from playground.gateway.request import RESPONSE_STATUS, AwsRequest, BodyStream, HttpResponse
 
 # What reading a malformed value raises, turned into the protocol's SerializationException.
 _BAD_VALUE = (ValueError, TypeError, KeyError, AttributeError, OverflowError, binascii.Error, UnicodeDecodeError)
@@ -169,6 +173,13 @@ class RestProtocol(Protocol):
             raise self.unknown_route(service, request, other_methods=others)
         return service.operation_model(route.operation)
 
+    def streams_input(self, service: ServiceModel, request: AwsRequest) -> bool:
+        try:
+            operation = self.operation(service, request)
+        except AwsError:
+            return False
+        return bool(operation.has_streaming_input)
+
     def parse(self, operation: OperationModel, request: AwsRequest) -> dict[str, Any]:
         shape = operation.input_shape
         if shape is None:
@@ -225,10 +236,10 @@ class RestProtocol(Protocol):
                     found_map[key] = text_to_value(member.value, values[0])
             if found_map:
                 params[name] = found_map
-        params.update(self._parse_payload(shape, request.body))
+        params.update(self._parse_payload(shape, request.body, request.body_file))
         return params
 
-    def _parse_payload(self, shape: StructureShape, body: bytes) -> dict[str, Any]:
+    def _parse_payload(self, shape: StructureShape, body: bytes, body_file: Any = None) -> dict[str, Any]:
         payload = shape.serialization.get("payload")
         if payload is None:
             members = _body_members(shape)
@@ -237,6 +248,8 @@ class RestProtocol(Protocol):
             document = self.parse_body(shape, body)
             return {key: value for key, value in document.items() if key in members}
         member = shape.members[payload]
+        if body_file is not None and member.type_name == "blob":
+            return {payload: body_file}  # a large body, still on disk
         if _is_raw_payload(member):
             if not body and payload not in shape.required_members:
                 return {}
@@ -249,7 +262,7 @@ class RestProtocol(Protocol):
         return {payload: value}
 
     def serialize(self, operation: OperationModel, output: dict[str, Any], *, request_id: str) -> HttpResponse:
-        status = int(operation.http.get("responseCode", 200))
+        status = int(output.get(RESPONSE_STATUS) or operation.http.get("responseCode", 200))
         headers = self.request_id_headers(request_id)
         shape = operation.output_shape
         if shape is None:
@@ -272,6 +285,11 @@ class RestProtocol(Protocol):
                     headers[f"{wire_name}{key}"] = str(item)
             else:
                 body_values[name] = value
+        stream = body_values.get(shape.serialization.get("payload", ""))
+        if isinstance(stream, BodyStream):
+            if not any(key.lower() == "content-type" for key in headers):
+                headers["Content-Type"] = self.payload_content_type(shape.members[shape.serialization["payload"]])
+            return HttpResponse(status, headers, b"", stream=stream)
         body = self._serialize_payload(shape, body_values, headers)
         return HttpResponse(status, headers, body)
 
@@ -323,6 +341,8 @@ def _raw_bytes(value: Any) -> bytes:
         return value.encode("utf-8")
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
+    if isinstance(value, BodyStream):
+        return value.read_all()
     if hasattr(value, "read"):  # a file-like object (a stored object's bytes)
         data = value.read()
         return data.encode("utf-8") if isinstance(data, str) else bytes(data)

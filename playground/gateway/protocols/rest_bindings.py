@@ -15,9 +15,7 @@ import email.utils
 import json
 import math
 import re
-import struct
 import threading
-import zlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -309,33 +307,4 @@ def split_header_list(text: str, member: Shape) -> list[str]:
     return [item for item in items if item]
 
 
-# --- event streams (application/vnd.amazon.eventstream) ----------------------------------------
-def event_header(name: str, shape_type: str, value: Any) -> bytes:
-    """One typed header of an event-stream message."""
-    encoded_name = name.encode("utf-8")
-    head = struct.pack(">B", len(encoded_name)) + encoded_name
-    if shape_type == "boolean":
-        return head + (b"\x00" if value else b"\x01")
-    if shape_type == "integer":
-        return head + struct.pack(">Bi", 4, value)
-    if shape_type == "long":
-        return head + struct.pack(">Bq", 5, value)
-    if shape_type == "timestamp":
-        moment = to_datetime(value)
-        millis = int(moment.replace(microsecond=0).timestamp()) * 1000 + moment.microsecond // 1000
-        return head + struct.pack(">Bq", 8, millis)
-    if shape_type == "blob":
-        raw = bytes(value)
-        return head + struct.pack(">BH", 6, len(raw)) + raw
-    text = str(value).encode("utf-8")
-    return head + struct.pack(">BH", 7, len(text)) + text
-
-
-def event_message(headers: list[bytes], payload: bytes) -> bytes:
-    """A framed message: prelude (total length, headers length, CRC), headers, payload, CRC."""
-    header_bytes = b"".join(headers)
-    total = 12 + len(header_bytes) + len(payload) + 4
-    prelude = struct.pack(">II", total, len(header_bytes))
-    prelude += struct.pack(">I", zlib.crc32(prelude))
-    message = prelude + header_bytes + payload
-    return message + struct.pack(">I", zlib.crc32(message))
+# --- event streams: the framing is protocols/eventstream.py's (event_header, event_message) ----

@@ -6,7 +6,9 @@ locationName; an output without a payload member at S3's name for that response
 names another. Errors: `<Error><Code/><Message/>...<RequestId/><HostId/></Error>` with the request
 id in x-amz-request-id (and x-amz-id-2). Requests may use virtual-hosted addressing
 (`bucket.localhost:8000`, `bucket.s3.<region>.amazonaws.com`) and aws-chunked bodies (the SDKs send
-those over HTTPS, with the checksum in a trailer).
+those over HTTPS, with the checksum in a trailer). An aws-chunked body in memory is decoded at once,
+its trailers becoming headers; one spooled to disk is decoded as it is read (AwsChunkedReader),
+and its trailers are the reader's `trailers` once it has been read to the end.
 
 LIMITATIONS against real AWS:
 - Bodies of error responses to HEAD requests are not dropped here (the HTTP layer must drop them).
@@ -20,7 +22,7 @@ import base64
 import dataclasses
 import hashlib
 import re
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 from xml.etree.ElementTree import Element
 
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
@@ -131,19 +133,79 @@ def dechunk(body: bytes) -> tuple[bytes, dict[str, str]]:
     return bytes(data), trailers
 
 
+class AwsChunkedReader:
+    """The payload of an aws-chunked body read from a file, decoded as it is read. `trailers` holds
+    the trailing headers (names lower-cased) once read() has returned everything."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.trailers: dict[str, str] = {}
+        self.remaining = 0  # bytes left in the current chunk
+        self.started = False
+        self.done = False
+
+    def _line(self) -> bytes:
+        line = self.raw.readline(4096)
+        if not line.endswith(b"\n"):
+            raise IncompleteBody("The request body terminated unexpectedly")
+        return line.rstrip(b"\r\n")
+
+    def _next_chunk(self) -> None:
+        if self.started and self._line() != b"":  # the CRLF ending the previous chunk's data
+            raise IncompleteBody("The request body terminated unexpectedly")
+        self.started = True
+        size_text = self._line().split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise IncompleteBody("The request body has an invalid chunk size") from None
+        if size > 0:
+            self.remaining = size
+            return
+        self.done = True
+        while True:
+            line = self.raw.readline(8192)
+            text = line.rstrip(b"\r\n")
+            if not text:
+                break
+            name, colon, value = text.decode("latin-1").partition(":")
+            if colon and name.strip():
+                self.trailers[name.strip().lower()] = value.strip()
+
+    def read(self, size: int = -1) -> bytes:
+        out = bytearray()
+        while (size < 0 or len(out) < size) and not self.done:
+            if self.remaining == 0:
+                self._next_chunk()
+                continue
+            want = self.remaining if size < 0 else min(self.remaining, size - len(out))
+            data = self.raw.read(want)
+            if not data:
+                raise IncompleteBody("The request body terminated unexpectedly")
+            out += data
+            self.remaining -= len(data)
+        return bytes(out)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 def decode_aws_chunked(request: AwsRequest) -> AwsRequest:
     """The request with an aws-chunked body decoded and its trailers moved into the headers."""
     encodings = [part.strip() for part in request.headers.get("content-encoding", "").split(",") if part.strip()]
     streaming = request.headers.get("x-amz-content-sha256", "").startswith("STREAMING-")
     if "aws-chunked" not in encodings and not streaming:
         return request
-    body, trailers = dechunk(request.body)
     headers = Headers(request.headers)
     remaining = [part for part in encodings if part != "aws-chunked"]
     if remaining:
         headers["content-encoding"] = ", ".join(remaining)
     else:
         headers.pop("content-encoding", None)
+    if request.body_file is not None:
+        reader: Any = AwsChunkedReader(request.body_file)
+        return dataclasses.replace(request, headers=headers, body_file=reader)
+    body, trailers = dechunk(request.body)
     headers.update(trailers)
     return dataclasses.replace(request, body=body, headers=headers)
 

@@ -34,6 +34,14 @@ export function field(label, input, hint = "") {
   return h("label", { class: "field" }, h("span", {}, label), input, hint ? h("small", {}, hint) : null);
 }
 
+/** The inspector's row of counters: [key, label, value, tone?] each (tone-<tone> colours it; the
+ * tone defaults to the key, and data-counter is the key, which tests read). */
+export function counterTiles(rows) {
+  return rows.map(([key, label, value, tone = key]) =>
+    h("div", { class: `insp-counter tone-${tone}`, dataset: { counter: key } }, h("b", {}, String(value)), h("span", {}, label)),
+  );
+}
+
 /** A line under a form: what the last action did, or why AWS refused it. */
 export function resultLine(name) {
   return h("p", { class: "insp-result", role: "status", dataset: { result: name } });

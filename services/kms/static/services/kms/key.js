@@ -29,6 +29,9 @@ export function keyPanel(ctx, initial) {
   let node = initial;
   const { api } = ctx;
   const kms = (operation, params = {}) => api.aws("kms", operation, params, node);
+  // An instructor's read-only look reads the key the server's way, with no AWS call in the
+  // student's sandbox (it would land in the student's call history).
+  const readOnly = Boolean(ctx.config?.read_only);
 
   // --- encrypt ---
   const plaintext = h("textarea", { name: "plaintext", rows: 2, placeholder: "Text to encrypt", required: true });
@@ -99,7 +102,11 @@ export function keyPanel(ctx, initial) {
     deletionButton.textContent = node.state === "PendingDeletion" ? "Cancel deletion" : "Schedule deletion (7 days)";
   };
   const loadDetails = async () => {
-    const answer = await run(detailsBox, keyLine, () => kms("DescribeKey", { KeyId: node.id }));
+    const answer = await run(detailsBox, keyLine, () =>
+      readOnly
+        ? api.resource(node.id).then((detail) => ({ KeyMetadata: { KeyId: node.id.split("/").pop(), ...(detail.attributes || {}) } }))
+        : kms("DescribeKey", { KeyId: node.id }),
+    );
     if (!answer) return;
     const { KeyMetadata: metadata } = answer;
     const shown = {};

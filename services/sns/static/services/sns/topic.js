@@ -19,6 +19,10 @@ export function topicPanel(ctx, initial) {
   let node = initial;
   const { api } = ctx;
   const sns = (operation, params) => api.aws("sns", operation, params, node);
+  // An instructor's read-only look reads the topic the server's way, with no AWS call in the
+  // student's sandbox (it would land in the student's call history).
+  const readOnly = Boolean(ctx.config?.read_only);
+  const described = () => api.resource(node.id);
 
   // --- publish ---
   const message = h("textarea", { name: "message", rows: 3, placeholder: "Message", required: true });
@@ -52,7 +56,9 @@ export function topicPanel(ctx, initial) {
   const subscriptionsBox = h("ul", { class: "insp-subs", dataset: { subscriptions: "" } });
   const subscriptionsLine = resultLine("subscriptions");
   const loadSubscriptions = async () => {
-    const answer = await run(subscriptionsBox, subscriptionsLine, () => sns("ListSubscriptionsByTopic", { TopicArn: node.id }));
+    const answer = await run(subscriptionsBox, subscriptionsLine, () =>
+      readOnly ? described().then((detail) => ({ Subscriptions: detail.subscriptions || [] })) : sns("ListSubscriptionsByTopic", { TopicArn: node.id }),
+    );
     if (!answer) return;
     const subscriptions = answer.Subscriptions || [];
     subscriptionsBox.replaceChildren(...subscriptions.map(subscriptionItem));
@@ -131,7 +137,9 @@ export function topicPanel(ctx, initial) {
   const attributesBox = h("div", { class: "insp-settings" });
   const attributesLine = resultLine("attributes");
   const loadAttributes = async () => {
-    const answer = await run(attributesBox, attributesLine, () => sns("GetTopicAttributes", { TopicArn: node.id }));
+    const answer = await run(attributesBox, attributesLine, () =>
+      readOnly ? described().then((detail) => ({ Attributes: detail.attributes || {} })) : sns("GetTopicAttributes", { TopicArn: node.id }),
+    );
     if (answer) paintAttributes(answer.Attributes || {});
   };
   const paintAttributes = (attributes) => {

@@ -5,6 +5,7 @@
 import {
   attributeTable,
   copyButton,
+  counterTiles,
   dangerZone,
   field,
   formatDuration,
@@ -39,11 +40,11 @@ export function queuePanel(ctx, initial) {
   const counters = h("div", { class: "insp-counters" });
   const paintCounters = () => {
     counters.replaceChildren(
-      ...[
+      ...counterTiles([
         ["visible", "visible", node.counts.visible],
         ["in_flight", "in flight", node.counts.in_flight],
         ["delayed", "delayed", node.counts.delayed],
-      ].map(([key, label, value]) => h("div", { class: `insp-counter tone-${key}`, dataset: { counter: key } }, h("b", {}, String(value)), h("span", {}, label))),
+      ]),
     );
   };
   paintCounters();
@@ -208,7 +209,15 @@ export function queuePanel(ctx, initial) {
   let settings = {};
   const settingsBox = h("div", { class: "insp-settings" });
   const settingsLine = resultLine("settings");
+  const readOnly = Boolean(ctx.config?.read_only);
   const loadSettings = async () => {
+    // An instructor's read-only look reads the settings the server's way, not with an AWS call in
+    // the student's sandbox (which would land in the student's call history).
+    if (readOnly) {
+      const detail = await run(settingsBox, settingsLine, () => api.resource(node.id));
+      if (detail) paintSettings(detail.attributes || {});
+      return;
+    }
     const answer = await run(settingsBox, settingsLine, () => call("GetQueueAttributes", { AttributeNames: ["All"] }));
     if (answer) paintSettings(answer.Attributes || {});
   };
@@ -216,10 +225,10 @@ export function queuePanel(ctx, initial) {
     settings = attributes;
     const inputs = {};
     for (const [name, [min, max]] of Object.entries(SETTINGS)) {
-      if (name in settings) inputs[name] = h("input", { name, type: "number", min, max, value: settings[name], "aria-label": name });
+      if (name in settings && !readOnly) inputs[name] = h("input", { name, type: "number", min, max, value: settings[name], "aria-label": name });
     }
     const saveButton = h("button", { type: "submit", class: "primary" }, "Save settings");
-    const form = h("form", { class: "insp-settings-form", dataset: { form: "settings" } }, attributeTable(settings, { editable: inputs }), h("div", { class: "insp-row" }, saveButton));
+    const form = h("form", { class: "insp-settings-form", dataset: { form: "settings" } }, attributeTable(settings, { editable: inputs }), readOnly ? null : h("div", { class: "insp-row" }, saveButton));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const changed = {};

@@ -1,0 +1,323 @@
+"""Kinesis event source mappings: Lambda's stream poller on the sandbox clock.
+
+Each second of sandbox time an enabled mapping looks at every shard of its stream, in order, and
+sends the function at most one batch per shard: up to BatchSize records after the shard's
+checkpoint (waiting up to MaximumBatchingWindowInSeconds for a full batch), in AWS's Kinesis event
+shape. A shard is read only once its parents (after a split or a merge) are read to their end, so
+a partition key's records arrive in order.
+
+When the function succeeds the checkpoint moves past the batch. When it fails, the same batch is
+tried again at the next poll (the shard waits, as on AWS): split in two first with
+BisectBatchOnFunctionError (splitting does not count as a retry), until MaximumRetryAttempts
+retries are spent (-1: until the records expire). Records older than MaximumRecordAgeInSeconds
+are skipped. A discarded batch is described to the OnFailure destination (an SQS queue or SNS
+topic) in AWS's shape (KinesisBatchInfo) and the shard moves on. With ReportBatchItemFailures the
+checkpoint moves to the first failed record, which is retried from there.
+
+LIMITATIONS: ParallelizationFactor is kept and shown, but one batch per shard runs at a time; the
+poller reads outside the stream's GetRecords throughput limits; no tumbling windows, filter
+criteria or enhanced fan-out consumers as the source.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from django.db import transaction
+
+from playground.sandboxes.models import Sandbox
+from services.awslambda import invoking, metrics
+from services.awslambda.exceptions import InvalidParameterValueException, TooManyRequestsException
+from services.awslambda.models import EventSourceMapping, Function
+
+POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
+MAX_PAYLOAD = invoking.MAX_SYNC_PAYLOAD - 64 * 1024  # room for the envelope around the records
+
+
+def _kinesis() -> Any:
+    import services.kinesis.public
+
+    return services.kinesis.public
+
+
+def is_stream(arn: str) -> bool:
+    return ":kinesis:" in arn and ":stream/" in arn
+
+
+def check(*, params: dict[str, Any], creating: bool) -> None:
+    """The checks of a Kinesis mapping's parameters, in AWS's order."""
+    position = params.get("StartingPosition")
+    if creating and not position:
+        raise InvalidParameterValueException(
+            "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: "
+            "Member must not be null"
+        )
+    if position == "AT_TIMESTAMP" and params.get("StartingPositionTimestamp") is None:
+        raise InvalidParameterValueException("Need to specify a timestamp")
+    if position and position not in POSITIONS:
+        raise InvalidParameterValueException(f"Unsupported starting position for Kinesis: {position}")
+    if not 0 <= (params.get("MaximumBatchingWindowInSeconds") or 0) <= 300:
+        raise InvalidParameterValueException("MaximumBatchingWindowInSeconds must be between 0 and 300.")
+    age = params.get("MaximumRecordAgeInSeconds")
+    if age is not None and age != -1 and not 60 <= age <= 604800:
+        raise InvalidParameterValueException(
+            "1 validation error detected: Value at 'maximumRecordAgeInSeconds' failed to satisfy constraint: "
+            "Member must have value greater than or equal to 60"
+        )
+    factor = params.get("ParallelizationFactor")
+    if factor is not None and not 1 <= factor <= 10:
+        raise InvalidParameterValueException("ParallelizationFactor must be between 1 and 10.")
+    destination = ((params.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination") or ""
+    if destination and ":sqs:" not in destination and ":sns:" not in destination:
+        raise InvalidParameterValueException(
+            "The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination="
+            f"{destination})) is invalid."
+        )
+
+
+def create(*, function: Function, params: dict[str, Any], now: dt.datetime) -> EventSourceMapping:
+    source = params["EventSourceArn"]
+    sandbox = function.sandbox
+    check(params=params, creating=True)
+    kinesis = _kinesis()
+    shards = kinesis.stream_shards(sandbox=sandbox, stream_arn=source, now=now)
+    if shards is None:
+        raise InvalidParameterValueException(f"Stream not found: {source}")
+    position = params["StartingPosition"]
+    timestamp = params.get("StartingPositionTimestamp")
+    state = {
+        shard["shard_id"]: {
+            "after": kinesis.shard_start(sandbox=sandbox, stream_arn=source, shard_id=shard["shard_id"],
+                                         position=position, timestamp=timestamp, now=now),
+            "tries": 0,
+        }
+        for shard in shards
+    }  # fmt: skip
+    from services.awslambda.mappings import SETTLE
+
+    return EventSourceMapping.objects.create(
+        sandbox=sandbox, uuid=str(uuid.uuid4()), region=function.region, function=function, source_arn=source,
+        batch_size=params.get("BatchSize") or 100, window=params.get("MaximumBatchingWindowInSeconds") or 0,
+        enabled=params.get("Enabled", True),
+        report_failures="ReportBatchItemFailures" in (params.get("FunctionResponseTypes") or []),
+        state="Creating", settles_at=now + SETTLE, last_modified=now, poll_at=now + SETTLE,
+        starting_position=position, starting_timestamp=timestamp, **_settings(params, None), shards=state,
+    )  # fmt: skip
+
+
+def _settings(params: dict[str, Any], mapping: EventSourceMapping | None) -> dict[str, Any]:
+    def pick(name: str, field: str, default: Any) -> Any:
+        return params[name] if name in params else (getattr(mapping, field) if mapping is not None else default)
+
+    destination = params.get("DestinationConfig")
+    on_failure = (
+        ((destination or {}).get("OnFailure") or {}).get("Destination", "")
+        if "DestinationConfig" in params
+        else (mapping.on_failure if mapping is not None else "")
+    )
+    return {
+        "bisect": pick("BisectBatchOnFunctionError", "bisect", False),
+        "max_retries": pick("MaximumRetryAttempts", "max_retries", -1),
+        "max_record_age": pick("MaximumRecordAgeInSeconds", "max_record_age", -1),
+        "parallelization": pick("ParallelizationFactor", "parallelization", 1),
+        "on_failure": on_failure,
+    }
+
+
+def update(*, mapping: EventSourceMapping, params: dict[str, Any]) -> None:
+    """Apply UpdateEventSourceMapping's stream settings to the row (the caller saves it)."""
+    check(params=params, creating=False)
+    for field, value in _settings(params, mapping).items():
+        setattr(mapping, field, value)
+
+
+def description(mapping: EventSourceMapping) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "StartingPosition": mapping.starting_position,
+        "ParallelizationFactor": mapping.parallelization,
+        "BisectBatchOnFunctionError": mapping.bisect,
+        "MaximumRetryAttempts": mapping.max_retries,
+        "MaximumRecordAgeInSeconds": mapping.max_record_age,
+        "TumblingWindowInSeconds": 0,
+        "DestinationConfig": {"OnFailure": {"Destination": mapping.on_failure}}
+        if mapping.on_failure
+        else {"OnFailure": {}},
+        "LastProcessingResult": mapping.last_result,
+    }
+    if mapping.starting_timestamp is not None:
+        described["StartingPositionTimestamp"] = mapping.starting_timestamp
+    return described
+
+
+# --- the poller ------------------------------------------------------------------------------------
+
+
+def _iso(moment: dt.datetime) -> str:
+    moment = moment.astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _event(records: list[dict[str, Any]], *, shard_id: str, mapping: EventSourceMapping) -> bytes:
+    function = mapping.function
+    return json.dumps({"Records": [
+        {
+            "kinesis": {
+                "kinesisSchemaVersion": "1.0",
+                "partitionKey": record["partition_key"],
+                "sequenceNumber": record["sequence_number"],
+                "data": base64.b64encode(record["data"]).decode(),
+                "approximateArrivalTimestamp": round(record["arrived_at"].timestamp(), 3),
+                **({"encryptionType": "KMS"} if record["encrypted"] else {}),
+            },
+            "eventSource": "aws:kinesis",
+            "eventVersion": "1.0",
+            "eventID": f"{shard_id}:{record['sequence_number']}",
+            "eventName": "aws:kinesis:record",
+            "invokeIdentityArn": function.role,
+            "awsRegion": mapping.region,
+            "eventSourceARN": mapping.source_arn,
+        }
+        for record in records
+    ]}).encode()  # fmt: skip
+
+
+def _discard(
+    mapping: EventSourceMapping, records: list[dict[str, Any]], *, shard_id: str, condition: str, tries: int,
+    error: str | None, now: dt.datetime,
+) -> None:  # fmt: skip
+    """Tell the OnFailure destination about a batch the mapping gives up on (AWS's record)."""
+    if not mapping.on_failure or not records:
+        return
+    context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+    if error:
+        context["functionError"] = error
+    body = json.dumps({
+        "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": mapping.function.arn,
+                           "condition": condition, "approximateInvokeCount": tries},
+        "responseContext": context,
+        "version": "1.0",
+        "timestamp": _iso(now),
+        "KinesisBatchInfo": {
+            "shardId": shard_id,
+            "startSequenceNumber": records[0]["sequence_number"],
+            "endSequenceNumber": records[-1]["sequence_number"],
+            "approximateArrivalOfFirstRecord": _iso(records[0]["arrived_at"]),
+            "approximateArrivalOfLastRecord": _iso(records[-1]["arrived_at"]),
+            "batchSize": len(records),
+            "streamArn": mapping.source_arn,
+        },
+    })  # fmt: skip
+    invoking.send_record(mapping.function, target=mapping.on_failure, body=body, now=now)
+
+
+def _failed_from(payload: bytes, records: list[dict[str, Any]]) -> int | None:
+    """ReportBatchItemFailures: the index of the first record the answer names as failed; None when
+    none is; -1 when the answer is malformed (the whole batch failed)."""
+    try:
+        answer = json.loads(payload or b"null")
+    except ValueError:
+        return -1
+    if not isinstance(answer, dict) or answer.get("batchItemFailures") in (None, []):
+        return None
+    failures = answer["batchItemFailures"]
+    if not isinstance(failures, list):
+        return -1
+    index = {record["sequence_number"]: position for position, record in enumerate(records)}
+    found = []
+    for failure in failures:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if identifier not in index:
+            return -1
+        found.append(index[identifier])
+    return min(found)
+
+
+def poll(mapping: EventSourceMapping, *, now: dt.datetime) -> None:
+    kinesis = _kinesis()
+    sandbox: Sandbox = mapping.sandbox
+    shards = kinesis.stream_shards(sandbox=sandbox, stream_arn=mapping.source_arn, now=now)
+    if shards is None:
+        EventSourceMapping.objects.filter(pk=mapping.pk).update(last_result="PROBLEM: Stream not found")
+        return
+    state: dict[str, dict[str, Any]] = dict(mapping.shards or {})
+    present = {shard["shard_id"] for shard in shards}
+    for shard in shards:
+        shard_id = shard["shard_id"]
+        if shard_id not in state:
+            if any(parent in present and not state.get(parent, {}).get("done") for parent in shard["parents"]):
+                continue  # its parents' records come first
+            state[shard_id] = {"after": 0, "tries": 0}  # a child shard is read from its start
+        entry = state[shard_id]
+        if entry.get("done"):
+            continue
+        _poll_shard(mapping, shard_id=shard_id, entry=entry, now=now)
+        if not shard["open"] and entry["after"] >= shard["last"]:
+            entry["done"] = True
+    state = {shard_id: entry for shard_id, entry in state.items() if shard_id in present}
+    EventSourceMapping.objects.filter(pk=mapping.pk).update(shards=state, last_result=mapping.last_result)
+
+
+def _poll_shard(mapping: EventSourceMapping, *, shard_id: str, entry: dict[str, Any], now: dt.datetime) -> None:
+    kinesis = _kinesis()
+    size = entry.get("size") or mapping.batch_size
+    records = kinesis.shard_records(sandbox=mapping.sandbox, stream_arn=mapping.source_arn, shard_id=shard_id,
+                                    after=entry["after"], limit=size, now=now)  # fmt: skip
+    if not records:
+        entry.pop("since", None)
+        return
+    if mapping.max_record_age != -1:
+        limit = now - dt.timedelta(seconds=mapping.max_record_age)
+        old = [record for record in records if record["arrived_at"] < limit]
+        if old:
+            _discard(mapping, old, shard_id=shard_id, condition="RecordAgeExceeded", tries=entry["tries"],
+                     error=None, now=now)  # fmt: skip
+            entry.update(after=old[-1]["counter"], tries=0, size=None)
+            records = records[len(old) :]
+            if not records:
+                return
+    if mapping.window > 0 and not entry.get("size") and not entry["tries"] and len(records) < mapping.batch_size:
+        since = dt.datetime.fromisoformat(entry["since"]) if entry.get("since") else now
+        if now < since + dt.timedelta(seconds=mapping.window):
+            entry["since"] = since.isoformat()
+            return
+    entry.pop("since", None)
+    taken: list[dict[str, Any]] = []
+    total = 0
+    for record in records:
+        total += len(record["data"]) * 4 // 3 + 600
+        if taken and total > MAX_PAYLOAD:
+            break
+        taken.append(record)
+    records = taken
+    payload = _event(records, shard_id=shard_id, mapping=mapping)
+    try:
+        result = invoking.run(function=mapping.function, payload=payload, kind="Kinesis",
+                              source=mapping.source_arn, now=now)  # fmt: skip
+    except TooManyRequestsException:
+        return  # throttled: the same batch at the next poll
+    age_ms = (now - records[-1]["arrived_at"]).total_seconds() * 1000
+    with transaction.atomic():
+        metrics.iterator_age(mapping.function, age_ms=age_ms, now=now)
+    failed_at: int | None = -1 if result.function_error else None
+    if failed_at is None and mapping.report_failures:
+        failed_at = _failed_from(result.payload, records)
+    if failed_at is None:
+        entry.update(after=records[-1]["counter"], tries=0, size=None)
+        mapping.last_result = "OK"
+        return
+    mapping.last_result = "PROBLEM: Function call failed"
+    if failed_at > 0:  # a partial failure: the records before the first failed one are done
+        entry.update(after=records[failed_at - 1]["counter"], size=None)
+        records = records[failed_at:]
+    if mapping.bisect and len(records) > 1 and failed_at == -1:
+        entry["size"] = (len(records) + 1) // 2  # splitting is not a retry
+        return
+    entry["tries"] += 1
+    if mapping.max_retries != -1 and entry["tries"] > mapping.max_retries:
+        _discard(mapping, records, shard_id=shard_id, condition="RetryAttemptsExhausted", tries=entry["tries"],
+                 error=result.function_error or "Unhandled", now=now)  # fmt: skip
+        entry.update(after=records[-1]["counter"], tries=0, size=None)

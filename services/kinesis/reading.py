@@ -1,0 +1,238 @@
+"""Reading a shard: shard iterators and GetRecords.
+
+An iterator is a token, not a row: the stream, the shard, the counter after which it reads and the
+sandbox time it was made, sealed with an HMAC under the server's SECRET_KEY so that a changed
+token is refused. It expires ITERATOR_SECONDS (5 minutes) of sandbox time after it was made
+(ExpiredIteratorException with AWS's wording); every GetRecords answer hands out a fresh one.
+
+GetRecords returns the records after the iterator's position that are still within the retention
+period (a position past trimmed records starts at the oldest one left), at most Limit (default
+and maximum 10,000) and 10 MiB, and MillisBehindLatest: how far the oldest record it did not
+return lies behind the sandbox clock (0 when it returned everything). At the end of a closed
+shard there is no NextShardIterator: ChildShards names the shards to read next.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import struct
+import time
+from typing import Any
+
+from django.conf import settings
+
+from playground.sandboxes.models import Sandbox
+from services.kinesis import encryption, events, metrics, sequences, shards, streams, throughput
+from services.kinesis.exceptions import (
+    ExpiredIteratorException,
+    InvalidArgumentException,
+    ProvisionedThroughputExceededException,
+    ResourceNotFoundException,
+    ShardThrottled,
+)
+from services.kinesis.models import Record, Shard, Stream
+
+ITERATOR_SECONDS = 300
+MAX_RECORDS = 10_000
+MAX_BYTES = 10 * 1024 * 1024
+_LAYOUT = struct.Struct(">QQqq")  # stream pk, shard pk, position counter, made at (epoch ms)
+_MAC_BYTES = 16
+Row = tuple[int, str, bytes | memoryview, int, dt.datetime]  # counter, partition key, data, size, arrival
+
+
+def _mac(payload: bytes) -> bytes:
+    key = hashlib.sha256(b"kinesis-iterator:" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, payload, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def _iterator(shard: Shard, *, position: int, now: dt.datetime) -> str:
+    payload = _LAYOUT.pack(shard.stream_id, shard.pk, position, int(now.timestamp() * 1000))
+    return base64.b64encode(b"\x00\x01" + payload + _mac(payload)).decode()
+
+
+def _open_iterator(token: str) -> tuple[int, int, int, int]:
+    try:
+        raw = base64.b64decode(token.encode(), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    payload, mac = raw[2 : 2 + _LAYOUT.size], raw[2 + _LAYOUT.size :]
+    if raw[:2] != b"\x00\x01" or len(payload) != _LAYOUT.size or not hmac.compare_digest(mac, _mac(payload)):
+        raise InvalidArgumentException("Invalid ShardIterator.")
+    stream_pk, shard_pk, position, made_ms = _LAYOUT.unpack(payload)
+    return stream_pk, shard_pk, position, made_ms
+
+
+def _java_date(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
+
+
+# --- GetShardIterator --------------------------------------------------------------------------
+
+
+def shard_iterator(
+    stream: Stream,
+    *,
+    shard_id: str,
+    kind: str,
+    sequence_number: str | None,
+    timestamp: dt.datetime | None,
+    now: dt.datetime,
+) -> str:
+    shard = shards.find_shard(stream, shard_id, now=now)
+    account = stream.sandbox.account_id
+    position = start_position(stream, shard, kind=kind, sequence_number=sequence_number, timestamp=timestamp)
+    if not throughput.iterator_allowed(shard, now=now):
+        raise ProvisionedThroughputExceededException(
+            f"Rate exceeded for shard {shard_id} in stream {stream.name} under account {account}."
+        )
+    shard.save(update_fields=["iterator_second", "iterator_calls"])
+    events.iterator_made(stream.sandbox, stream=stream, shard=shard, kind=kind, now=now)
+    return _iterator(shard, position=position, now=now)
+
+
+def start_position(
+    stream: Stream,
+    shard: Shard,
+    *,
+    kind: str,
+    sequence_number: str | None,
+    timestamp: dt.datetime | None,
+    operation: str = "GetShardIterator",
+) -> int:
+    """The counter after which a reader starting at this position reads (GetShardIterator's and
+    SubscribeToShard's StartingPosition)."""
+    shard_id, account = shard.shard_id, stream.sandbox.account_id
+    if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+        if sequence_number is None:
+            raise InvalidArgumentException(f"StartingSequenceNumber must be specified for ShardIteratorType {kind}.")
+        parsed = sequences.parse_sequence_number(sequence_number)
+        if parsed is not None and parsed[0] != shard.number:
+            raise InvalidArgumentException(
+                f"Invalid StartingSequenceNumber. It encodes shardId-{parsed[0]:012d}, while it was used in a call "
+                f"to a shard with {shard_id}"
+            )
+        if parsed is None or parsed[1] > shard.last_counter:
+            raise InvalidArgumentException(
+                f"StartingSequenceNumber {sequence_number} used in {operation} on shard {shard_id} in stream "
+                f"{stream.name} under account {account} is invalid because it did not come from this stream."
+            )
+        position = parsed[1] - 1 if kind == "AT_SEQUENCE_NUMBER" else parsed[1]
+    elif sequence_number is not None:
+        raise InvalidArgumentException(f"StartingSequenceNumber must not be specified for ShardIteratorType {kind}.")
+    elif kind == "AT_TIMESTAMP":
+        if timestamp is None:
+            raise InvalidArgumentException("Timestamp must be specified for ShardIteratorType AT_TIMESTAMP.")
+        before = Record.objects.filter(shard=shard, arrived_at__lt=timestamp).order_by("-counter").first()
+        position = before.counter if before is not None else 0
+    elif timestamp is not None:
+        raise InvalidArgumentException(f"Timestamp must not be specified for ShardIteratorType {kind}.")
+    elif kind == "LATEST":
+        position = shard.last_counter
+    else:  # TRIM_HORIZON
+        position = 0
+    return position
+
+
+# --- GetRecords --------------------------------------------------------------------------------
+
+
+def get_records(*, sandbox: Sandbox, region: str, iterator: str, limit: int | None, now: dt.datetime) -> dict[str, Any]:
+    started = time.perf_counter()
+    stream_pk, shard_pk, position, made_ms = _open_iterator(iterator)
+    made = dt.datetime.fromtimestamp(made_ms / 1000, tz=dt.UTC)
+    if int(now.timestamp() * 1000) - made_ms > ITERATOR_SECONDS * 1000:
+        raise ExpiredIteratorException(
+            f"Iterator expired. The iterator was created at time {_java_date(made)} while right now it is "
+            f"{_java_date(now)} which is further in the future than the tolerated delay of "
+            f"{ITERATOR_SECONDS * 1000} milliseconds."
+        )
+    rows_of = Shard.objects.select_for_update().select_related("stream")
+    shard = rows_of.filter(pk=shard_pk, stream_id=stream_pk, sandbox=sandbox).first()
+    stream = shard.stream if shard is not None else None
+    if stream is not None:
+        stream.sandbox = sandbox  # the ARN and messages name the account: no second query for it
+    if stream is None or shard is None or streams.is_gone(stream, now=now) or stream.region != region:
+        raise ResourceNotFoundException("Shard referenced by the ShardIterator does not exist.")
+    if shard.expires_at is not None and shard.expires_at <= now:
+        raise ResourceNotFoundException(
+            f"Shard {shard.shard_id} in stream {stream.name} under account {sandbox.account_id} does not exist"
+        )
+    encryption.check_stream_key(stream, now=now)
+    if not throughput.read_allowed(shard, now=now):
+        # The provider publishes the throttled flow and counts the metric once this rolls back.
+        raise ShardThrottled(
+            f"Rate exceeded for shard {shard.shard_id} in stream {stream.name} under account {sandbox.account_id}.",
+            stream=stream, shard_id=shard.shard_id, operation="GetRecords",
+        )  # fmt: skip
+    wanted = limit or MAX_RECORDS
+    # Plain rows, not model instances: GetRecords returns up to 10,000 records a call.
+    rows = (
+        Record.objects.filter(shard=shard, counter__gt=position, expires_at__gt=now)
+        .order_by("counter")
+        .values_list("counter", "partition_key", "data", "size", "arrived_at")
+    )
+    taken: list[Row] = []
+    following: Row | None = None  # the oldest record not returned, for MillisBehindLatest
+    size = 0
+    for row in rows[: wanted + 1]:
+        if len(taken) == wanted or (taken and size + row[3] > MAX_BYTES):
+            following = row
+            break
+        taken.append(row)
+        size += row[3]
+    throughput.read_done(shard, size=size)
+    end = taken[-1][0] if taken else max(position, trimmed_before(shard, now=now))
+    shard.read_position, shard.read_at = end, now  # the diagram's readers marker, in the same save
+    shard.save(update_fields=["read_second", "read_calls", "read_bytes", "read_position", "read_at"])
+    behind = 0 if following is None else max(int((now - following[4]).total_seconds() * 1000), 0)
+    output: dict[str, Any] = {
+        "Records": [record_output(stream, shard, row) for row in taken],
+        "MillisBehindLatest": behind,
+    }
+    if shard.ending_counter is not None and end >= shard.ending_counter:
+        output["ChildShards"] = child_shards(shard)
+    else:
+        output["NextShardIterator"] = _iterator(shard, position=end, now=now)
+    if taken:
+        events.records_read(sandbox, stream=stream, shard=shard, count=len(taken), size=size, now=now)
+    age = max(int((now - taken[-1][4]).total_seconds() * 1000), 0) if taken else 0
+    metrics.get_records_counted(
+        stream, shard_id=shard.shard_id, records=len(taken), size=size, age_ms=age,
+        latency_ms=(time.perf_counter() - started) * 1000, now=now,
+    )  # fmt: skip
+    return output
+
+
+def child_shards(shard: Shard) -> list[dict[str, Any]]:
+    """The ChildShards of a closed shard's last read."""
+    return [
+        {
+            "ShardId": child.shard_id,
+            "ParentShards": list(child.parents),
+            "HashKeyRange": {"StartingHashKey": child.starting_hash_key, "EndingHashKey": child.ending_hash_key},
+        }
+        for child in shards.children_of(shard)
+    ]
+
+
+def trimmed_before(shard: Shard, *, now: dt.datetime) -> int:
+    """The counter before the oldest record still held (so a position in trimmed records moves on)."""
+    oldest = Record.objects.filter(shard=shard, expires_at__gt=now).order_by("counter").first()
+    return (oldest.counter - 1) if oldest is not None else shard.last_counter
+
+
+def record_output(stream: Stream, shard: Shard, row: Row) -> dict[str, Any]:
+    counter, partition_key, data, _, arrived_at = row
+    output: dict[str, Any] = {
+        "SequenceNumber": sequences.sequence_number(shard.number, counter),
+        "ApproximateArrivalTimestamp": arrived_at,
+        "Data": bytes(data),
+        "PartitionKey": partition_key,
+    }
+    if stream.encryption_type == "KMS":
+        output["EncryptionType"] = "KMS"
+    return output

@@ -1,0 +1,231 @@
+"""Putting records: the size limits, the shard a record goes to, sequence numbers and the write
+throughput of each shard.
+
+PutRecord refuses the whole call when its shard is over its write limit; PutRecords puts what
+fits and fails the other entries one by one (ErrorCode ProvisionedThroughputExceededException),
+in the order given, as AWS does, so a producer's retry of the failed entries is what it tests.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+from services.kinesis import events, metrics, sequences, throughput
+from services.kinesis.exceptions import (
+    InvalidArgumentException,
+    ShardThrottled,
+    ValidationException,
+)
+from services.kinesis.models import Record, Shard, Stream
+
+MAX_RECORD_BYTES = 1024 * 1024  # data and partition key together
+MAX_PUT_RECORDS_BYTES = 5 * 1024 * 1024
+MAX_PUT_RECORDS = 500
+
+
+class Incoming:
+    """A record to put (PutRecords brings 500 of them a call: a plain slotted class)."""
+
+    __slots__ = ("data", "explicit_hash_key", "partition_key", "size")
+
+    def __init__(self, *, data: bytes, partition_key: str, explicit_hash_key: str | None = None) -> None:
+        self.data, self.partition_key, self.explicit_hash_key = data, partition_key, explicit_hash_key
+        self.size = len(data) + (len(partition_key) if partition_key.isascii() else len(partition_key.encode()))
+
+
+def check_size(record: Incoming, *, path: str) -> None:
+    if record.size > MAX_RECORD_BYTES:
+        raise ValidationException(
+            f"1 validation error detected: Value at '{path}' failed to satisfy constraint: Member must have length "
+            f"less than or equal to {MAX_RECORD_BYTES}"
+        )
+
+
+def target_key(record: Incoming) -> int:
+    if record.explicit_hash_key is None:
+        return sequences.hash_key(record.partition_key)
+    key = int(record.explicit_hash_key)
+    if key > sequences.MAX_HASH_KEY:
+        raise InvalidArgumentException(
+            f"Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
+            f"Specified value was {record.explicit_hash_key}"
+        )
+    return key
+
+
+def throttled(stream: Stream, shard: OpenShard) -> str:
+    return (
+        f"Rate exceeded for shard {shard.shard_id} in stream {stream.name} under account {stream.sandbox.account_id}."
+    )
+
+
+@dataclass
+class OpenShard:
+    """What a put needs of an open shard, read without building a model instance per shard (a
+    stream may have thousands)."""
+
+    pk: int
+    number: int
+    start: int
+    last_counter: int
+    write_second: int
+    write_bytes: int
+    write_records: int
+    shard_id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shard_id = f"shardId-{self.number:012d}"
+
+
+_OPEN_FIELDS = ("pk", "number", "starting_hash_key", "last_counter", "write_second", "write_bytes", "write_records")
+
+
+def _locked_open_shards(stream: Stream) -> list[OpenShard]:
+    rows = Shard.objects.select_for_update().filter(stream=stream, closed_at__isnull=True).values_list(*_OPEN_FIELDS)
+    return [
+        OpenShard(pk, number, int(start), counter, second, size, count)
+        for pk, number, start, counter, second, size, count in rows
+    ]
+
+
+class Router:
+    """The open shards by starting hash key, for a binary search per record (a stream may have
+    thousands of shards and a PutRecords call 500 records)."""
+
+    def __init__(self, open_shards: list[OpenShard]) -> None:
+        self.shards = sorted(open_shards, key=lambda shard: shard.start)
+        self.starts = [shard.start for shard in self.shards]
+
+    def shard_for(self, key: int) -> OpenShard:
+        return self.shards[bisect.bisect_right(self.starts, key) - 1]
+
+
+def _insert(stream: Stream, rows: list[tuple[OpenShard, int, Incoming]], *, now: dt.datetime) -> None:
+    """Store the records in one executemany: PutRecords' 500 rows through Model instances and
+    bulk_create cost more server time than everything else in the call together."""
+    if not rows:
+        return
+    table = Record._meta.db_table
+    column = {field.name: str(field.column) for field in Record._meta.concrete_fields}
+    names = ["sandbox", "shard", "counter", "partition_key", "data", "size", "arrived_at", "expires_at"]
+    ops = connection.ops
+    # Arrival times have AWS's precision, milliseconds: what a client reads back (the CBOR form
+    # carries milliseconds) and sends as AT_TIMESTAMP names the record exactly.
+    at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    arrived = ops.adapt_datetimefield_value(at)
+    expires = ops.adapt_datetimefield_value(at + dt.timedelta(hours=stream.retention_hours))
+    quote = ops.quote_name
+    # Only the model's own table and column names go into the text; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(column[name]) for name in names)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(names))})"
+    )
+    values = [
+        (stream.sandbox_id, shard.pk, counter, record.partition_key, record.data, record.size, arrived, expires)
+        for shard, counter, record in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
+def _save_shards(touched: dict[int, OpenShard]) -> None:
+    """Each touched shard's newest counter and write window, in one executemany."""
+    if not touched:
+        return
+    fields = ["last_counter", "write_second", "write_bytes", "write_records"]
+    quote = connection.ops.quote_name
+    column = {field.name: str(field.column) for field in Shard._meta.concrete_fields}
+    assignments = ", ".join(f"{quote(column[name])} = %s" for name in fields)
+    sql = f"UPDATE {quote(Shard._meta.db_table)} SET {assignments} WHERE {quote(column['id'])} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(*(getattr(shard, name) for name in fields), shard.pk) for shard in touched.values()])
+
+
+def put_record(stream: Stream, record: Incoming, *, now: dt.datetime) -> dict[str, Any]:
+    started = time.perf_counter()
+    check_size(record, path="data")
+    key = target_key(record)
+    shard = Router(_locked_open_shards(stream)).shard_for(key)
+    second = throughput.second_of(now)
+    if not throughput.write_fits(shard, size=record.size, second=second):
+        # The provider publishes the throttled flow and counts the metric once this rolls back.
+        raise ShardThrottled(throttled(stream, shard), stream=stream, shard_id=shard.shard_id, operation="PutRecord")
+    shard.last_counter += 1
+    _insert(stream, [(shard, shard.last_counter, record)], now=now)
+    _save_shards({shard.pk: shard})
+    events.records_put(stream.sandbox, stream=stream, count=1, size=record.size, shards=[shard.shard_id], now=now)
+    metrics.put_record_counted(
+        stream, shard_id=shard.shard_id, size=record.size, latency_ms=(time.perf_counter() - started) * 1000, now=now
+    )
+    return {
+        "ShardId": shard.shard_id,
+        "SequenceNumber": sequences.sequence_number(shard.number, shard.last_counter),
+        "EncryptionType": stream.encryption_type,
+    }
+
+
+def check_batch(records: list[Incoming]) -> None:
+    sizes = [record.size for record in records]
+    if max(sizes, default=0) > MAX_RECORD_BYTES:
+        for index, record in enumerate(records, start=1):
+            check_size(record, path=f"records.{index}.member.data")
+    total = sum(sizes)
+    if total > MAX_PUT_RECORDS_BYTES:
+        raise InvalidArgumentException(
+            f"Records size exceeds {MAX_PUT_RECORDS_BYTES // (1024 * 1024)} MB limit: {total} bytes."
+        )
+
+
+def put_records(stream: Stream, records: list[Incoming], *, now: dt.datetime) -> dict[str, Any]:
+    started = time.perf_counter()
+    check_batch(records)
+    keys = [target_key(record) for record in records]
+    router = Router(_locked_open_shards(stream))
+    second = throughput.second_of(now)
+    touched: dict[int, OpenShard] = {}
+    rows: list[tuple[OpenShard, int, Incoming]] = []
+    results: list[dict[str, Any]] = []
+    refused: dict[str, int] = {}  # shard id -> records throttled
+    put: dict[str, list[int]] = {}  # shard id -> [records, bytes] put
+    for record, key in zip(records, keys, strict=True):
+        shard = router.shard_for(key)
+        touched[shard.pk] = shard
+        shard_id = shard.shard_id
+        if not throughput.write_fits(shard, size=record.size, second=second):
+            results.append(
+                {"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": throttled(stream, shard)}
+            )
+            refused[shard_id] = refused.get(shard_id, 0) + 1
+            continue
+        shard.last_counter += 1
+        rows.append((shard, shard.last_counter, record))
+        results.append(
+            {"ShardId": shard_id, "SequenceNumber": sequences.sequence_number(shard.number, shard.last_counter)}
+        )
+        tally = put.get(shard_id)
+        if tally is None:
+            put[shard_id] = [1, record.size]
+        else:
+            tally[0] += 1
+            tally[1] += record.size
+    _insert(stream, rows, now=now)
+    _save_shards(touched)
+    failed = len(records) - len(rows)
+    size = sum(found[1] for found in put.values())
+    if rows:
+        events.records_put(
+            stream.sandbox, stream=stream, count=len(rows), size=size, shards=sorted(put), now=now,
+        )  # fmt: skip
+    if failed:
+        events.throttled(stream.sandbox, stream=stream, operation="PutRecords", shards=sorted(refused), now=now)
+    metrics.put_records_counted(
+        stream, total=len(records), size=size, put={shard_id: (n, b) for shard_id, (n, b) in put.items()},
+        throttled=refused, latency_ms=(time.perf_counter() - started) * 1000, now=now,
+    )  # fmt: skip
+    return {"FailedRecordCount": failed, "Records": results, "EncryptionType": stream.encryption_type}

@@ -1,0 +1,32 @@
+"""CloudWatch Logs' time-based work, run by the tick on each sandbox's own clock (and at once when
+a clock is advanced): events past their group's retention are deleted, and subscription filters'
+batches that are due are delivered, and export tasks take their next step."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from playground.sandboxes.duework import due_work
+from playground.sandboxes.models import Sandbox
+
+from . import delivery, exports, retention
+from .models import ExportTask, LogEvent, PendingDelivery
+
+
+def _ms(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+@due_work("logs.retention", due=lambda latest: LogEvent.objects.filter(expires__lte=_ms(latest)))
+def expire_events(sandbox: Sandbox, now: dt.datetime) -> None:
+    retention.expire_due(sandbox, now)
+
+
+@due_work("logs.subscriptions", due=lambda latest: PendingDelivery.objects.filter(due_at__lte=latest))
+def deliver_batches(sandbox: Sandbox, now: dt.datetime) -> None:
+    delivery.deliver_due(sandbox, now)
+
+
+@due_work("logs.exports", due=lambda latest: ExportTask.objects.filter(due_at__lte=latest))
+def advance_exports(sandbox: Sandbox, now: dt.datetime) -> None:
+    exports.advance_due(sandbox, now)

@@ -1,0 +1,221 @@
+"""What AWS services do for the account, recorded as AWS records it: KMS calls SQS makes for a
+queue with KmsMasterKeyId (a KMS event invoked by sqs.amazonaws.com) and KMS's automatic key
+rotation (an AwsServiceEvent RotateKey), found by LookupEvents, delivered by a trail and sent to
+EventBridge, and never counted among the student's own calls."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import SandboxInfo
+from tests.services.cloudtrail.conftest import wait_for_event
+from tests.services.cloudtrail.test_live_integrations import _bodies, _target_queue
+
+pytestmark = pytest.mark.live
+
+DAY = 86400
+
+
+def _encrypted_queue(aws: Callable[..., Any], name: str) -> tuple[str, str, str]:
+    """(queue url, queue ARN, key ARN) of a queue under a new KMS key, one message sent to it."""
+    kms, sqs = aws("kms"), aws("sqs")
+    key = kms.create_key()["KeyMetadata"]
+    url = sqs.create_queue(QueueName=name, Attributes={"KmsMasterKeyId": key["KeyId"]})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.send_message(QueueUrl=url, MessageBody="sealed")
+    return url, queue_arn, key["Arn"]
+
+
+def test_kms_calls_sqs_makes_are_kms_events_invoked_by_sqs(
+    aws: Callable[..., Any], cloudtrail: Any, sandbox: SandboxInfo, db_access: None
+) -> None:
+    _url, queue_arn, key_arn = _encrypted_queue(aws, "sealed-orders")
+    key_id = key_arn.rsplit("/", 1)[1]
+    [event] = wait_for_event(cloudtrail, "EventName", "GenerateDataKey")
+    assert event["EventSource"] == "kms.amazonaws.com"
+    assert event["ReadOnly"] == "true"
+    assert event["Resources"] == [{"ResourceType": "AWS::KMS::Key", "ResourceName": key_arn}]
+    assert "Username" not in event
+    assert "AccessKeyId" not in event
+    record = json.loads(event["CloudTrailEvent"])
+    assert record == {
+        "eventVersion": "1.09",
+        "userIdentity": {"type": "AWSService", "invokedBy": "sqs.amazonaws.com"},
+        "eventTime": record["eventTime"],
+        "eventSource": "kms.amazonaws.com",
+        "eventName": "GenerateDataKey",
+        "awsRegion": sandbox.region,
+        "sourceIPAddress": "sqs.amazonaws.com",
+        "userAgent": "sqs.amazonaws.com",
+        "requestParameters": {
+            "keyId": key_id,
+            "keySpec": "AES_256",
+            "encryptionContext": {"aws:sqs:arn": queue_arn},
+        },
+        "responseElements": None,
+        "additionalEventData": {"keyMaterialId": record["additionalEventData"]["keyMaterialId"]},
+        "requestID": record["requestID"],
+        "eventID": event["EventId"],
+        "readOnly": True,
+        "resources": [{"accountId": sandbox.account_id, "type": "AWS::KMS::Key", "ARN": key_arn}],
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": sandbox.account_id,
+        "eventCategory": "Management",
+    }
+    assert len(record["additionalEventData"]["keyMaterialId"]) == 64
+
+    # Found by the other lookup attributes too, and never as the student's.
+    by_source = wait_for_event(cloudtrail, "EventSource", "kms.amazonaws.com", count=2)
+    assert [e["EventName"] for e in by_source] == ["GenerateDataKey", "CreateKey"]
+    assert [e["EventId"] for e in wait_for_event(cloudtrail, "EventId", event["EventId"])] == [event["EventId"]]
+    assert event["EventId"] in [e["EventId"] for e in wait_for_event(cloudtrail, "ResourceName", key_arn)]
+    assert event["EventId"] in [e["EventId"] for e in wait_for_event(cloudtrail, "ReadOnly", "true")]
+    assert event["EventId"] not in [e["EventId"] for e in wait_for_event(cloudtrail, "ReadOnly", "false")]
+    user = wait_for_event(cloudtrail, "AccessKeyId", sandbox.access_key_id, count=3)
+    assert "GenerateDataKey" not in [e["EventName"] for e in user]
+    from playground.gateway.models import ApiCall
+
+    assert not ApiCall.objects.filter(sandbox_id=sandbox.id, operation="GenerateDataKey").exists()
+
+    # Paging one event at a time walks the same history, calls and services' events merged (the
+    # LookupEvents calls themselves, recorded as they are made, left aside).
+    everything = [e for e in cloudtrail.lookup_events()["Events"] if e["EventName"] != "LookupEvents"]
+    assert "GenerateDataKey" in [e["EventName"] for e in everything]
+    paged: list[str] = []
+    params: dict[str, Any] = {"MaxResults": 1}
+    while True:
+        page = cloudtrail.lookup_events(**params)
+        paged += [e["EventId"] for e in page["Events"] if e["EventName"] != "LookupEvents"]
+        if "NextToken" not in page:
+            break
+        params["NextToken"] = page["NextToken"]
+    assert paged == [e["EventId"] for e in everything]
+    times = [e["EventTime"] for e in everything]
+    assert times == sorted(times, reverse=True)
+
+
+def test_a_trail_delivers_them_and_eventbridge_gets_them(
+    aws: Callable[..., Any],
+    cloudtrail: Any,
+    log_bucket: str,
+    sandbox: SandboxInfo,
+    paused: None,
+    advance: Callable[[float], None],
+) -> None:
+    s3, events, sqs = aws("s3"), aws("events"), aws("sqs")
+    pattern = {"source": ["aws.kms"], "detail-type": ["AWS API Call via CloudTrail"]}
+    target = _target_queue(aws, events, rule="kms-calls", pattern=pattern)
+    cloudtrail.create_trail(Name="audit", S3BucketName=log_bucket)
+    cloudtrail.start_logging(Name="audit")
+    _url, queue_arn, key_arn = _encrypted_queue(aws, "sealed-jobs")
+    wait_for_event(cloudtrail, "EventName", "GenerateDataKey")
+
+    seen = _bodies(sqs, target, until=lambda seen: any(i["detail"]["eventName"] == "GenerateDataKey" for i in seen))
+    [sent] = [item for item in seen if item["detail"]["eventName"] == "GenerateDataKey"]
+    assert sent["source"] == "aws.kms"
+    assert sent["detail"]["userIdentity"] == {"type": "AWSService", "invokedBy": "sqs.amazonaws.com"}
+    assert sent["detail"]["requestParameters"]["encryptionContext"] == {"aws:sqs:arn": queue_arn}
+    assert sent["time"] == sent["detail"]["eventTime"]
+
+    advance(301)
+    [key] = [o["Key"] for o in s3.list_objects_v2(Bucket=log_bucket).get("Contents", [])]
+    records = json.loads(gzip.decompress(s3.get_object(Bucket=log_bucket, Key=key)["Body"].read()))["Records"]
+    names = [r["eventName"] for r in records]
+    assert names.index("CreateKey") < names.index("CreateQueue") < names.index("GenerateDataKey")
+    assert [r["eventTime"] for r in records] == sorted(r["eventTime"] for r in records)
+    [made] = [r for r in records if r["eventName"] == "GenerateDataKey"]
+    assert made["userIdentity"]["invokedBy"] == "sqs.amazonaws.com"
+    assert made["resources"] == [{"accountId": sandbox.account_id, "type": "AWS::KMS::Key", "ARN": key_arn}]
+    # Delivered once: the next file does not repeat it.
+    sqs.create_queue(QueueName="after")
+    wait_for_event(cloudtrail, "ResourceName", "after")
+    advance(301)
+    files = [o["Key"] for o in s3.list_objects_v2(Bucket=log_bucket).get("Contents", [])]
+    [later] = [k for k in files if k != key]
+    again = json.loads(gzip.decompress(s3.get_object(Bucket=log_bucket, Key=later)["Body"].read()))["Records"]
+    assert "GenerateDataKey" not in [r["eventName"] for r in again]
+
+
+def test_automatic_key_rotation_is_an_aws_service_event(
+    aws: Callable[..., Any],
+    cloudtrail: Any,
+    log_bucket: str,
+    sandbox: SandboxInfo,
+    paused: None,
+    advance: Callable[[float], None],
+) -> None:
+    kms, events, sqs = aws("kms"), aws("events"), aws("sqs")
+    pattern = {"source": ["aws.kms"], "detail-type": ["AWS Service Event via CloudTrail"]}
+    target = _target_queue(aws, events, rule="kms-service", pattern=pattern)
+    cloudtrail.create_trail(Name="audit", S3BucketName=log_bucket)
+    cloudtrail.start_logging(Name="audit")
+    key = kms.create_key()["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=key["KeyId"], RotationPeriodInDays=90)
+    assert wait_for_event(cloudtrail, "EventName", "RotateKey", timeout=0.5) == []
+    advance(90 * DAY + 60)
+    [event] = wait_for_event(cloudtrail, "EventName", "RotateKey")
+    assert event["EventSource"] == "kms.amazonaws.com"
+    assert event["ReadOnly"] == "false"
+    assert event["Resources"] == [{"ResourceType": "AWS::KMS::Key", "ResourceName": key["Arn"]}]
+    record = json.loads(event["CloudTrailEvent"])
+    assert record == {
+        "eventVersion": "1.09",
+        "userIdentity": {"accountId": sandbox.account_id, "invokedBy": "AWS Internal"},
+        "eventTime": record["eventTime"],
+        "eventSource": "kms.amazonaws.com",
+        "eventName": "RotateKey",
+        "awsRegion": sandbox.region,
+        "sourceIPAddress": "AWS Internal",
+        "userAgent": "AWS Internal",
+        "requestParameters": None,
+        "responseElements": None,
+        "eventID": event["EventId"],
+        "readOnly": False,
+        "resources": [{"accountId": sandbox.account_id, "type": "AWS::KMS::Key", "ARN": key["Arn"]}],
+        "eventType": "AwsServiceEvent",
+        "recipientAccountId": sandbox.account_id,
+        "serviceEventDetails": {"rotationType": "AUTOMATIC", "keyId": key["KeyId"]},
+        "eventCategory": "Management",
+    }
+    [sent] = _bodies(sqs, target, until=lambda seen: len(seen) >= 1)
+    assert sent["detail-type"] == "AWS Service Event via CloudTrail"
+    assert sent["detail"] == record
+    rotations = kms.list_key_rotations(KeyId=key["KeyId"])["Rotations"]
+    assert [r["RotationType"] for r in rotations] == ["AUTOMATIC"]
+
+
+def test_decrypt_after_the_reuse_period_and_sns_data_keys(
+    aws: Callable[..., Any], cloudtrail: Any, sandbox: SandboxInfo, paused: None, advance: Callable[[float], None]
+) -> None:
+    kms, sqs, sns = aws("kms"), aws("sqs"), aws("sns")
+    key = kms.create_key()["KeyMetadata"]
+    url = sqs.create_queue(
+        QueueName="short-held", Attributes={"KmsMasterKeyId": key["KeyId"], "KmsDataKeyReusePeriodSeconds": "60"}
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.send_message(QueueUrl=url, MessageBody="kept a while")
+    advance(120)  # SQS no longer holds the data key: reading the message asks KMS to decrypt it
+    [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert message["Body"] == "kept a while"
+    [event] = wait_for_event(cloudtrail, "EventName", "Decrypt")
+    record = json.loads(event["CloudTrailEvent"])
+    assert record["userIdentity"] == {"type": "AWSService", "invokedBy": "sqs.amazonaws.com"}
+    assert record["sourceIPAddress"] == record["userAgent"] == "sqs.amazonaws.com"
+    assert record["requestParameters"] == {
+        "encryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        "encryptionContext": {"aws:sqs:arn": queue_arn},
+    }
+    assert record["resources"] == [{"accountId": sandbox.account_id, "type": "AWS::KMS::Key", "ARN": key["Arn"]}]
+
+    topic = sns.create_topic(Name="sealed-news", Attributes={"KmsMasterKeyId": key["KeyId"]})["TopicArn"]
+    sns.publish(TopicArn=topic, Message="hello")
+    made = wait_for_event(cloudtrail, "EventName", "GenerateDataKey", count=2)
+    by_sns = [json.loads(e["CloudTrailEvent"]) for e in made]
+    by_sns = [r for r in by_sns if r["userIdentity"]["invokedBy"] == "sns.amazonaws.com"]
+    assert [r["requestParameters"]["encryptionContext"] for r in by_sns] == [{"aws:sns:topicArn": topic}]

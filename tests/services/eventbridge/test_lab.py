@@ -1,0 +1,48 @@
+"""The EventBridge lab bundle end to end over the REST API, as the labs tests run the shipped
+ones: each step's check fails, its solve passes it, and the session completes with every point;
+checks give partial credit; a reset empties the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Api, User, unique
+from tests.labs.conftest import _remove_the_sandboxes_made_here, as_user, make_user  # noqa: F401  (fixtures)
+from tests.labs.test_shipped_labs import _run_lab
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def student(as_user: Callable[..., Api], make_user: Callable[..., User]) -> tuple[Api, dict[str, Any]]:  # noqa: F811
+    api = as_user(make_user("router"))
+    return api, api.ok("POST", "/sandboxes/", {"name": unique("lab")}, status=201)
+
+
+def test_the_eventbridge_lab_runs_end_to_end(student: tuple[Api, dict[str, Any]]) -> None:
+    api, sandbox = student
+    labs = {lab["id"]: lab for lab in api.ok("GET", "/labs/")}
+    assert labs["eventbridge-rules"]["available"]
+    _run_lab(api, sandbox, "eventbridge-rules")
+    nodes = {node["name"]: node for node in api.ok("GET", f"/sandboxes/{sandbox['id']}/graph/")["nodes"]}
+    assert nodes["big-orders"]["matched_events"] == 1
+    assert nodes["weekday-report"]["matched_events"] >= 1
+
+
+def test_partial_credit_then_reset(student: tuple[Api, dict[str, Any]]) -> None:
+    api, sandbox = student
+    session = api.ok("POST", f"/sandboxes/{sandbox['id']}/lab-sessions/", {"lab": "eventbridge-rules"}, status=201)
+    api.ok(
+        "POST",
+        f"/sandboxes/{sandbox['id']}/aws/events/PutRule/",
+        {"Name": "big-orders", "EventPattern": '{"source": ["shop.orders"]}'},
+    )
+    first = api.ok("POST", f"/lab-sessions/{session['id']}/check/")
+    assert first["completed"] is False
+    assert first["score"] == 2  # the rule and its source, but not the total over 100
+    api.ok("POST", f"/lab-sessions/{session['id']}/reset/")
+    nodes = api.ok("GET", f"/sandboxes/{sandbox['id']}/graph/")["nodes"]
+    assert [node["name"] for node in nodes] == ["order-events"]  # the first step's setup, made again
