@@ -111,6 +111,9 @@ class ClockResponse(serializers.Serializer):
     now = serializers.DateTimeField()
     speed = serializers.FloatField()
     paused = serializers.BooleanField()
+    changed = serializers.DateTimeField(
+        help_text="Wall time of the clock's last change; a later answer has a later value"
+    )
 
 
 class ClassroomRefResponse(serializers.Serializer):

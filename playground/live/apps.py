@@ -19,8 +19,8 @@ def _publish_clock(sender: Any, *, sandbox: Any, clock: Any, **kwargs: Any) -> N
     from playground.live.bus import publish
     from playground.live.events import CLOCK_CHANGED
 
-    now = clock.now().isoformat()
-    publish(sandbox, CLOCK_CHANGED.name, at=now, now=now, speed=clock.speed, paused=clock.paused)
+    shown = clock.as_dict()
+    publish(sandbox, CLOCK_CHANGED.name, at=shown["now"], **shown)
 
 
 def _publish_reset(sender: Any, *, sandbox: Any, now: Any, **kwargs: Any) -> None:

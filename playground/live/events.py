@@ -62,6 +62,8 @@ FLOW = event_type(
     "dead-lettered, back to visible... `kind` names what happened; `detail` is a small dict.",
 )
 CLOCK_CHANGED = event_type(
-    "clock.changed", ("now", "speed", "paused"), "The sandbox clock was paused, resumed, sped up or advanced."
+    "clock.changed",
+    ("now", "speed", "paused", "changed"),
+    "The sandbox clock was paused, resumed, sped up or advanced.",
 )
 SANDBOX_RESET = event_type("sandbox.reset", (), "Every resource of the sandbox was deleted.")

@@ -214,7 +214,11 @@ class Clock(models.Model):
         self.save()
 
     def as_dict(self) -> dict[str, object]:
-        return {"now": self.now().isoformat(), "speed": self.speed, "paused": self.paused}
+        """The clock as pages and the REST API show it. `changed` (the wall time of the last change,
+        which every change moves forward) orders answers: a page drops a clock read before one it
+        already has, which a slow read can otherwise overwrite it with."""
+        changed = self.wall_base.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        return {"now": self.now().isoformat(), "speed": self.speed, "paused": self.paused, "changed": changed}
 
 
 class DueTimer(models.Model):

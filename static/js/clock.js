@@ -10,6 +10,7 @@ export class Clock {
     this.root = root;
     this.api = api;
     this.state = { now: Date.now(), speed: 1, paused: false };
+    this.changed = "";
     this.syncedAt = performance.now();
     this.listeners = new Set();
     root.addEventListener("click", (event) => {
@@ -19,9 +20,12 @@ export class Clock {
     setInterval(() => this.paint(), 250);
   }
 
-  /** Take the server's clock: {now (ISO), speed, paused}. */
+  /** Take the server's clock: {now (ISO), speed, paused, changed (ISO, UTC)}. A clock whose last
+   * change is older than the one shown is a slow answer overtaken by a newer one: it is dropped. */
   set(clock) {
     if (!clock || !clock.now) return;
+    if (clock.changed && this.changed && clock.changed < this.changed) return;
+    this.changed = clock.changed || this.changed;
     this.state = { now: Date.parse(clock.now), speed: Number(clock.speed) || 1, paused: Boolean(clock.paused) };
     this.syncedAt = performance.now();
     this.paint();

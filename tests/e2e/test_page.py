@@ -44,6 +44,10 @@ def test_clock_bar_pauses_speeds_up_and_advances_the_sandbox_clock(gui: Gui, stu
     gui.clock("speed", "60")
     expect(bar).to_have_attribute("data-speed", "60")
     expect(bar.locator('[data-clock="speed"][data-value="60"]')).to_have_attribute("aria-pressed", "true")
+    # A read of the clock answered late, from before the change, does not undo it on the page.
+    stale = {**_clock(student.sandbox.id).as_dict(), "speed": 1, "changed": "2000-01-01T00:00:00.000000+00:00"}
+    gui.page.evaluate("(clock) => window.playground.clock.set(clock)", stale)
+    expect(bar).to_have_attribute("data-speed", "60")
     gui.clock("resume")
     expect(bar).to_have_attribute("data-paused", "false")
     clock = _clock(student.sandbox.id)
