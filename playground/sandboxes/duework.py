@@ -1,13 +1,16 @@
 """Time-based work, run on each sandbox's own clock.
 
-A service registers a handler with `@due_work("name", due=...)`. A handler receives the sandbox
-and its clock's `now`, finds its rows with `due_at <= now` through an indexed column, claims them
+A service registers a handler with `@due_work("name", rows=..., at="column")`: `rows()` is the
+handler's rows (any filter but time), `at` their indexed column saying when a row is due. A
+handler receives the sandbox and its clock's `now`, finds its rows with `at <= now`, claims them
 atomically (so two workers never run the same job) and does the work. Advancing a clock runs every
 handler for that sandbox at once. The Celery beat tick runs about once a second over all
-sandboxes: it reads every clock, and for each handler asks its `due` function which sandboxes have
-rows due by the latest of those clocks (one indexed query per handler), then runs the handler
-for those sandboxes only, each on its own clock. A handler without `due` runs for every sandbox
-on every tick, which a classroom of hundreds of sandboxes cannot afford: give one.
+sandboxes: it reads every clock, and for each handler reads, in one grouped query, the earliest
+`at` of each sandbox's rows; it runs the handler for the sandboxes whose earliest row is due by
+their own clock, each on its own `now`. (Comparing every sandbox with the latest clock of all
+would make a sandbox fast-forwarded by days pull in every other sandbox with a row due within
+those days, on every tick.) A column that does not store a datetime, or that is due some time
+after its value, says so with `cutoff(now)`: the column's value that is due at `now`.
 
 One process at a time runs a sandbox's due work: a Redis lock per sandbox. Advancing a clock
 waits for it, so that when `clock_advance` returns, the work due by the new time is done, even
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 from django.db import transaction
+from django.db.models import Min
 
 from playground import redisconn
 from playground.sandboxes.models import DueTimer, Sandbox
@@ -44,24 +48,46 @@ if TYPE_CHECKING:
 LOG = logging.getLogger(__name__)
 
 DueWorkHandler = Callable[[Sandbox, dt.datetime], None]
-# due(latest_now) -> the rows that may be due by then; the tick reads their sandbox ids.
-DueQuery = Callable[[dt.datetime], "QuerySet[Any]"]
+DueRows = Callable[[], "QuerySet[Any]"]
 TimerHandler = Callable[[Sandbox, dt.datetime, dict[str, Any]], None]
+
+
+def _same(now: dt.datetime) -> Any:
+    return now
 
 
 @dataclass(frozen=True)
 class Registration:
     handler: DueWorkHandler
-    due: DueQuery | None
+    rows: DueRows
+    at: str
+    cutoff: Callable[[dt.datetime], Any]
+
+    def due_sandboxes(self, clocks: dict[int, tuple[Sandbox, dt.datetime]]) -> set[int]:
+        """The sandboxes among `clocks` with a row due by their own now: one query, grouped by sandbox."""
+        latest = self.cutoff(max(now for _, now in clocks.values()))
+        earliest = (
+            self.rows()
+            .filter(**{f"{self.at}__lte": latest})
+            .values("sandbox_id")
+            .annotate(first=Min(self.at))
+            .values_list("sandbox_id", "first")
+        )
+        return {
+            sandbox_id for sandbox_id, first in earliest
+            if sandbox_id in clocks and first <= self.cutoff(clocks[sandbox_id][1])
+        }  # fmt: skip
 
 
 _handlers: dict[str, Registration] = {}
 _timer_handlers: dict[str, TimerHandler] = {}
 
 
-def due_work(name: str, *, due: DueQuery | None = None) -> Callable[[DueWorkHandler], DueWorkHandler]:
+def due_work(
+    name: str, *, rows: DueRows, at: str, cutoff: Callable[[dt.datetime], Any] = _same
+) -> Callable[[DueWorkHandler], DueWorkHandler]:
     def register(fn: DueWorkHandler) -> DueWorkHandler:
-        _handlers[name] = Registration(fn, due)
+        _handlers[name] = Registration(fn, rows, at, cutoff)
         return fn
 
     return register
@@ -148,18 +174,14 @@ def run_due_work_everywhere(clocks: dict[int, tuple[Sandbox, dt.datetime]]) -> N
     handlers, skipping a sandbox whose due work another process is running."""
     if not clocks:
         return
-    latest = max(now for _, now in clocks.values())
     work: dict[int, list[str]] = {}
     for name, registration in list(_handlers.items()):
-        if registration.due is None:
-            candidates = set(clocks)
-        else:
-            try:
-                candidates = set(registration.due(latest).values_list("sandbox_id", flat=True).distinct())
-            except Exception:
-                LOG.exception("due work %s could not find its sandboxes", name)
-                continue
-        for sandbox_id in candidates & set(clocks):
+        try:
+            candidates = registration.due_sandboxes(clocks)
+        except Exception:
+            LOG.exception("due work %s could not find its sandboxes", name)
+            continue
+        for sandbox_id in candidates:
             work.setdefault(sandbox_id, []).append(name)
     for sandbox_id in sorted(work):
         sandbox, now = clocks[sandbox_id]
@@ -174,7 +196,7 @@ def run_due_work_everywhere(clocks: dict[int, tuple[Sandbox, dt.datetime]]) -> N
 UNKNOWN_KIND_GRACE = dt.timedelta(hours=1)
 
 
-@due_work("platform.timers", due=lambda latest: DueTimer.objects.filter(due_at__lte=latest))
+@due_work("platform.timers", rows=DueTimer.objects.all, at="due_at")
 def _run_timers(sandbox: Sandbox, now: dt.datetime) -> None:
     due = DueTimer.objects.filter(sandbox=sandbox, due_at__lte=now).order_by("due_at", "id")
     for timer in list(due[:500]):

@@ -100,7 +100,7 @@ def new_credential_dict(key: AccessKey, secret: str) -> dict[str, Any]:
 
 
 @due_work(
-    "platform.expired-keys", due=lambda latest: AccessKey.objects.filter(expires_at__lte=latest - EXPIRED_KEYS_KEPT)
+    "platform.expired-keys", rows=AccessKey.objects.all, at="expires_at", cutoff=lambda now: now - EXPIRED_KEYS_KEPT
 )
 def expired_keys_delete(sandbox: Sandbox, now: dt.datetime) -> None:
     """Delete the sandbox's temporary keys that expired more than EXPIRED_KEYS_KEPT ago."""

@@ -12,22 +12,22 @@ from services.awslambda import functions, invoking, mappings, metrics
 from services.awslambda.models import AsyncInvocation, EventSourceMapping, Function
 
 
-@due_work("awslambda.function-state", due=lambda latest: Function.objects.filter(settles_at__lte=latest))
+@due_work("awslambda.function-state", rows=Function.objects.all, at="settles_at")
 def settle_functions(sandbox: Sandbox, now: dt.datetime) -> None:
     functions.settle_due(sandbox, now)
 
 
-@due_work("awslambda.async", due=lambda latest: AsyncInvocation.objects.filter(due_at__lte=latest))
+@due_work("awslambda.async", rows=AsyncInvocation.objects.all, at="due_at")
 def run_queued(sandbox: Sandbox, now: dt.datetime) -> None:
     invoking.run_due(sandbox, now)
 
 
-@due_work("awslambda.metrics", due=lambda latest: Function.objects.filter(metrics_due_at__lte=latest))
+@due_work("awslambda.metrics", rows=Function.objects.all, at="metrics_due_at")
 def flush_metrics(sandbox: Sandbox, now: dt.datetime) -> None:
     metrics.flush_due(sandbox.pk, now)
 
 
-@due_work("awslambda.sqs-poll", due=lambda latest: EventSourceMapping.objects.filter(poll_at__lte=latest))
+@due_work("awslambda.sqs-poll", rows=EventSourceMapping.objects.all, at="poll_at")
 def poll_queues(sandbox: Sandbox, now: dt.datetime) -> None:
     mappings.poll_due(sandbox, now)
 

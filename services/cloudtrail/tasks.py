@@ -16,13 +16,13 @@ from services.cloudtrail import delivery, digests, eventbus
 from services.cloudtrail.models import Trail
 
 
-@due_work("cloudtrail.delivery", due=lambda latest: Trail.objects.filter(next_delivery_at__lte=latest))
+@due_work("cloudtrail.delivery", rows=Trail.objects.all, at="next_delivery_at")
 def deliver_trails(sandbox: Sandbox, now: dt.datetime) -> None:
     with transaction.atomic():
         delivery.deliver_due(sandbox, now)
 
 
-@due_work("cloudtrail.digests", due=lambda latest: Trail.objects.filter(next_digest_at__lte=latest))
+@due_work("cloudtrail.digests", rows=Trail.objects.all, at="next_digest_at")
 def deliver_digests(sandbox: Sandbox, now: dt.datetime) -> None:
     with transaction.atomic():
         digests.deliver_due(sandbox, now)

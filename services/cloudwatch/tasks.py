@@ -13,16 +13,16 @@ from services.cloudwatch import evaluation, gauges, metrics
 from services.cloudwatch.models import Alarm, Datapoint, GaugeRound
 
 
-@due_work("cloudwatch.alarms", due=lambda latest: Alarm.objects.filter(evaluate_at__lte=latest))
+@due_work("cloudwatch.alarms", rows=Alarm.objects.all, at="evaluate_at")
 def evaluate_alarms(sandbox: Sandbox, now: dt.datetime) -> None:
     evaluation.evaluate_due(sandbox, now)
 
 
-@due_work("cloudwatch.retention", due=lambda latest: Datapoint.objects.filter(expires_at__lte=latest))
+@due_work("cloudwatch.retention", rows=Datapoint.objects.all, at="expires_at")
 def expire_datapoints(sandbox: Sandbox, now: dt.datetime) -> None:
     metrics.expire(sandbox, now)
 
 
-@due_work("cloudwatch.gauges", due=lambda latest: GaugeRound.objects.filter(due_at__lte=latest))
+@due_work("cloudwatch.gauges", rows=GaugeRound.objects.all, at="due_at")
 def collect_gauges(sandbox: Sandbox, now: dt.datetime) -> None:
     gauges.collect_due(sandbox, now)

@@ -14,21 +14,21 @@ from services.ec2 import flowlogs, instances, metrics, profiles
 from services.ec2.models import FlowLog, Instance, TrafficProfile
 
 
-@due_work("ec2.instance-state", due=lambda latest: Instance.objects.filter(settles_at__lte=latest))
+@due_work("ec2.instance-state", rows=Instance.objects.all, at="settles_at")
 def settle_instances(sandbox: Sandbox, now: dt.datetime) -> None:
     instances.settle_due(sandbox, now)
 
 
-@due_work("ec2.flow-log-delivery", due=lambda latest: FlowLog.objects.filter(deliver_at__lte=latest))
+@due_work("ec2.flow-log-delivery", rows=FlowLog.objects.all, at="deliver_at")
 def deliver_flow_logs(sandbox: Sandbox, now: dt.datetime) -> None:
     flowlogs.deliver_due(sandbox, now)
 
 
-@due_work("ec2.metrics", due=lambda latest: Instance.objects.filter(metrics_at__lte=latest))
+@due_work("ec2.metrics", rows=Instance.objects.all, at="metrics_at")
 def publish_metrics(sandbox: Sandbox, now: dt.datetime) -> None:
     metrics.publish_due(sandbox, now)
 
 
-@due_work("ec2.traffic-profile", due=lambda latest: TrafficProfile.objects.filter(send_at__lte=latest))
+@due_work("ec2.traffic-profile", rows=TrafficProfile.objects.all, at="send_at")
 def send_traffic_profiles(sandbox: Sandbox, now: dt.datetime) -> None:
     profiles.send_due(sandbox, now)

@@ -12,7 +12,7 @@ from services.eventbridge import archives, delivery, ingest, metrics
 from services.eventbridge.models import Rule
 
 
-@due_work("eventbridge.schedules", due=lambda latest: Rule.objects.filter(next_fire_at__lte=latest))
+@due_work("eventbridge.schedules", rows=Rule.objects.all, at="next_fire_at")
 def fire_schedules(sandbox: Sandbox, now: dt.datetime) -> None:
     ingest.fire_due(sandbox, now)
 
@@ -34,7 +34,7 @@ def retry_delivery(sandbox: Sandbox, now: dt.datetime, payload: dict[str, Any]) 
     )
 
 
-@due_work("eventbridge.metrics", due=lambda latest: Rule.objects.filter(metrics_due_at__lte=latest))
+@due_work("eventbridge.metrics", rows=Rule.objects.all, at="metrics_due_at")
 def send_metrics(sandbox: Sandbox, now: dt.datetime) -> None:
     metrics.send_due(sandbox, now)
 

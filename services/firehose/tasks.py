@@ -15,26 +15,26 @@ from services.firehose import buffering, metrics, sourcing, streams
 from services.firehose.models import DeliveryStream, HttpBatch
 
 
-@due_work("firehose.stream-status", due=lambda latest: DeliveryStream.objects.filter(settles_at__lte=latest))
+@due_work("firehose.stream-status", rows=DeliveryStream.objects.all, at="settles_at")
 def settle_streams(sandbox: Sandbox, now: dt.datetime) -> None:
     streams.settle_due(sandbox, now)
 
 
-@due_work("firehose.kinesis-source", due=lambda latest: DeliveryStream.objects.filter(poll_at__lte=latest))
+@due_work("firehose.kinesis-source", rows=DeliveryStream.objects.all, at="poll_at")
 def read_sources(sandbox: Sandbox, now: dt.datetime) -> None:
     sourcing.poll_due(sandbox, now)
 
 
-@due_work("firehose.flush", due=lambda latest: DeliveryStream.objects.filter(flush_at__lte=latest))
+@due_work("firehose.flush", rows=DeliveryStream.objects.all, at="flush_at")
 def flush_buffers(sandbox: Sandbox, now: dt.datetime) -> None:
     buffering.flush_due(sandbox, now)
 
 
-@due_work("firehose.http", due=lambda latest: HttpBatch.objects.filter(next_attempt_at__lte=latest))
+@due_work("firehose.http", rows=HttpBatch.objects.all, at="next_attempt_at")
 def post_batches(sandbox: Sandbox, now: dt.datetime) -> None:
     buffering.http_due(sandbox, now)
 
 
-@due_work("firehose.metrics", due=lambda latest: DeliveryStream.objects.filter(metrics_due_at__lte=latest))
+@due_work("firehose.metrics", rows=DeliveryStream.objects.all, at="metrics_due_at")
 def publish_metrics(sandbox: Sandbox, now: dt.datetime) -> None:
     metrics.publish_due(sandbox, now)

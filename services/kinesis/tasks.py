@@ -14,22 +14,22 @@ from services.kinesis import consumers, metrics, retention, streams
 from services.kinesis.models import Consumer, MetricSample, Record, Shard, Stream
 
 
-@due_work("kinesis.stream-status", due=lambda latest: Stream.objects.filter(settles_at__lte=latest))
+@due_work("kinesis.stream-status", rows=Stream.objects.all, at="settles_at")
 def settle_streams(sandbox: Sandbox, now: dt.datetime) -> None:
     streams.settle_due(sandbox, now)
 
 
-@due_work("kinesis.retention", due=lambda latest: Record.objects.filter(expires_at__lte=latest))
+@due_work("kinesis.retention", rows=Record.objects.all, at="expires_at")
 def trim_records(sandbox: Sandbox, now: dt.datetime) -> None:
     retention.trim_due(sandbox, now)
 
 
-@due_work("kinesis.closed-shards", due=lambda latest: Shard.objects.filter(expires_at__lte=latest))
+@due_work("kinesis.closed-shards", rows=Shard.objects.all, at="expires_at")
 def remove_closed_shards(sandbox: Sandbox, now: dt.datetime) -> None:
     retention.remove_expired_shards(sandbox, now)
 
 
-@due_work("kinesis.consumer-status", due=lambda latest: Consumer.objects.filter(settles_at__lte=latest))
+@due_work("kinesis.consumer-status", rows=Consumer.objects.all, at="settles_at")
 def settle_consumers(sandbox: Sandbox, now: dt.datetime) -> None:
     consumers.settle_due(sandbox, now)
 
@@ -44,7 +44,9 @@ def publish_metrics(sandbox: Sandbox, now: dt.datetime, payload: dict[str, Any])
 
 @due_work(
     "kinesis.metric-stragglers",
-    due=lambda latest: MetricSample.objects.filter(due_at__lte=latest - metrics.STRAGGLERS),
+    rows=MetricSample.objects.all,
+    at="due_at",
+    cutoff=lambda now: now - metrics.STRAGGLERS,
 )
 def publish_straggling_metrics(sandbox: Sandbox, now: dt.datetime) -> None:
     metrics.publish_due(sandbox, now, due_by=now - metrics.STRAGGLERS)

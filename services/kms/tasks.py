@@ -15,19 +15,20 @@ from services.kms.models import ENABLED, PENDING_DELETION, Key
 from services.kms.rotation import rotate_due_keys
 
 
-@due_work("kms.deletion", due=lambda latest: Key.objects.filter(deletion_at__lte=latest, state=PENDING_DELETION))
+@due_work("kms.deletion", rows=lambda: Key.objects.filter(state=PENDING_DELETION), at="deletion_at")
 def delete_keys(sandbox: Sandbox, now: dt.datetime) -> None:
     delete_due_keys(sandbox=sandbox, now=now)
 
 
 @due_work(
     "kms.rotation",
-    due=lambda latest: Key.objects.filter(next_rotation_at__lte=latest, rotation_enabled=True, state=ENABLED),
+    rows=lambda: Key.objects.filter(rotation_enabled=True, state=ENABLED),
+    at="next_rotation_at",
 )
 def rotate_keys(sandbox: Sandbox, now: dt.datetime) -> None:
     rotate_due_keys(sandbox=sandbox, now=now)
 
 
-@due_work("kms.import-expiry", due=lambda latest: Key.objects.filter(valid_to__lte=latest))
+@due_work("kms.import-expiry", rows=Key.objects.all, at="valid_to")
 def expire_imported_material(sandbox: Sandbox, now: dt.datetime) -> None:
     expire_due_material(sandbox=sandbox, now=now)

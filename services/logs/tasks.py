@@ -17,16 +17,16 @@ def _ms(moment: dt.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-@due_work("logs.retention", due=lambda latest: LogEvent.objects.filter(expires__lte=_ms(latest)))
+@due_work("logs.retention", rows=LogEvent.objects.all, at="expires", cutoff=_ms)
 def expire_events(sandbox: Sandbox, now: dt.datetime) -> None:
     retention.expire_due(sandbox, now)
 
 
-@due_work("logs.subscriptions", due=lambda latest: PendingDelivery.objects.filter(due_at__lte=latest))
+@due_work("logs.subscriptions", rows=PendingDelivery.objects.all, at="due_at")
 def deliver_batches(sandbox: Sandbox, now: dt.datetime) -> None:
     delivery.deliver_due(sandbox, now)
 
 
-@due_work("logs.exports", due=lambda latest: ExportTask.objects.filter(due_at__lte=latest))
+@due_work("logs.exports", rows=ExportTask.objects.all, at="due_at")
 def advance_exports(sandbox: Sandbox, now: dt.datetime) -> None:
     exports.advance_due(sandbox, now)

@@ -24,19 +24,20 @@ def attempt(delivery_id: int, claimed_attempt: int | None = None) -> bool:
     return delivery.attempt_delivery(delivery_id, claimed_attempt=claimed_attempt)
 
 
-@due_work("sns.deliveries", due=lambda latest: Delivery.objects.filter(due_at__lte=latest))
+@due_work("sns.deliveries", rows=Delivery.objects.all, at="due_at")
 def deliveries(sandbox: Sandbox, now: dt.datetime) -> None:
     delivery.run_due(sandbox, now)
 
 
 @due_work(
     "sns.pending-expiry",
-    due=lambda latest: Subscription.objects.filter(status=Subscription.PENDING, token_expires_at__lte=latest),
+    rows=lambda: Subscription.objects.filter(status=Subscription.PENDING),
+    at="token_expires_at",
 )
 def expire_pending(sandbox: Sandbox, now: dt.datetime) -> None:
     subscriptions.expire_pending(sandbox=sandbox, now=now)
 
 
-@due_work("sns.deduplication", due=lambda latest: DeduplicationRecord.objects.filter(expires_at__lte=latest))
+@due_work("sns.deduplication", rows=DeduplicationRecord.objects.all, at="expires_at")
 def forget_deduplication(sandbox: Sandbox, now: dt.datetime) -> None:
     DeduplicationRecord.objects.filter(sandbox=sandbox, expires_at__lte=now).delete()

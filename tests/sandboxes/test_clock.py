@@ -100,6 +100,22 @@ def test_due_work_runs_on_the_tick_once_its_time_has_come(box: Any) -> None:
     assert [entry["n"] for entry in ran] == [2], "a timer runs once"
 
 
+def test_the_tick_asks_each_sandbox_its_own_clock_not_the_latest_of_all(box: Any) -> None:
+    """A sandbox fast-forwarded by a day does not make the tick run another sandbox's handlers
+    for work that sandbox's own clock has not reached."""
+    ahead, _, _ = sandbox_create(name="ahead")
+    for sandbox in (box, ahead):
+        clock_pause(sandbox=sandbox)
+        now = Clock.objects.get(sandbox=sandbox).now()
+        DueTimer.objects.create(sandbox=sandbox, due_at=now + dt.timedelta(hours=1), kind="test.remember", payload={})
+    clock_advance(sandbox=ahead, seconds=86400)  # its timer runs here; the next one is due later
+    DueTimer.objects.create(
+        sandbox=ahead, due_at=Clock.objects.get(sandbox=ahead).now(), kind="test.remember", payload={}
+    )  # fmt: skip
+    clocks = {sandbox.pk: (sandbox, Clock.objects.get(sandbox=sandbox).now()) for sandbox in (box, ahead)}
+    assert duework._handlers["platform.timers"].due_sandboxes(clocks) == {ahead.pk}
+
+
 def test_scheduling_an_unknown_kind_is_refused(box: Any) -> None:
     with pytest.raises(LookupError):
         duework.schedule_timer(sandbox=box, due_at=dt.datetime.now(dt.UTC), kind="nobody.handles", payload={})
