@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from playground.db import update_many
 from playground.sandboxes.models import Sandbox
 from services.cloudwatch import alarms, metrics, querying
 from services.cloudwatch.models import (
@@ -333,27 +334,21 @@ def evaluate_due(sandbox: Sandbox, now: dt.datetime) -> int:
 
 
 def _save_quiet(rows: list[DueAlarm]) -> None:
-    """UPDATE the alarms whose state stayed, one statement run for all of them (executemany):
+    """UPDATE the alarms whose state stayed, one statement run for all of them (update_many):
     Django's bulk_update builds a CASE per field and row, which costs seconds for a thousand."""
     if not rows:
         return
     names = ("state_reason", "state_reason_data", "evaluated", "evaluate_at")
     assert set(names) == set(alarms.QUIET_FIELDS)
-    by_name = {field.name: field for field in Alarm._meta.concrete_fields}
-    fields = [by_name[name] for name in names]
-    table = connection.ops.quote_name(Alarm._meta.db_table)
-    assignments = ", ".join(f"{connection.ops.quote_name(str(field.column))} = %s" for field in fields)
-    statement = f"UPDATE {table} SET {assignments} WHERE id = %s"  # noqa: S608 (names from the model, values bound)
-    due_field = fields[3]
+    due_field = Alarm._meta.get_field("evaluate_at")
     prepared: dict[dt.datetime | None, Any] = {}  # the tick's few distinct evaluate_at values, adapted once
     for row in rows:
         if row.evaluate_at not in prepared:
             prepared[row.evaluate_at] = due_field.get_db_prep_save(row.evaluate_at, connection)
     # The two text columns go as they are and the JSON column as its text (which PostgreSQL takes
     # for jsonb), without Django's per-value layers (a thousand rows a tick).
-    values = [
+    values = (
         (row.state_reason, row.state_reason_data, json.dumps(row.evaluated), prepared[row.evaluate_at], row.pk)
         for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(statement, values)
+    )
+    update_many(Alarm, names, values)

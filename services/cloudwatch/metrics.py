@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
+from playground.db import insert_many
 from playground.gateway.errors import RequestEntityTooLarge
 from playground.sandboxes.models import Sandbox
 from services.cloudwatch import statistics
@@ -235,32 +236,24 @@ _INSERTED = ("sandbox", "metric", "timestamp", "resolution", "unit", "sample_cou
 
 
 def _insert(sandbox: Sandbox, rows: list[tuple[int, dict[str, Any]]]) -> None:
-    """INSERT the datapoints in one statement run for all of them (executemany), the values
+    """INSERT the datapoints in one statement run for all of them (insert_many), the values
     adapted as Django's fields adapt them: model instances and bulk_create's per-field layers
     cost a put of 20 values more than the database does."""
-    by_name = {field.name: field for field in Datapoint._meta.concrete_fields}
-    fields = [by_name[name] for name in _INSERTED]
-    quote = connection.ops.quote_name
-    table = quote(Datapoint._meta.db_table)
-    columns = ", ".join(quote(str(field.column)) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (names from the model, values bound)
     times: dict[dt.datetime, Any] = {}  # a put's few distinct timestamps, adapted once
-    time_field, values_field = fields[2], fields[9]
+    time_field, values_field = Datapoint._meta.get_field("timestamp"), Datapoint._meta.get_field("values")
 
     def moment(at: dt.datetime) -> Any:
         if at not in times:
             times[at] = time_field.get_db_prep_save(at, connection)
         return times[at]
 
-    params = [
+    params = (
         (sandbox.pk, metric_id, moment(row["timestamp"]), row["resolution"], row["unit"], row["sample_count"],
          row["total"], row["minimum"], row["maximum"], values_field.get_db_prep_save(row["values"], connection),
          moment(row["timestamp"] + statistics.LONGEST_RETENTION))
         for metric_id, row in rows
-    ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.executemany(statement, params)
+    )  # fmt: skip
+    insert_many(Datapoint, _INSERTED, params)
 
 
 def _metric(

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import connection
 
+from playground.db import insert_many, update_many
 from services.kinesis import events, metrics, sequences, throughput
 from services.kinesis.exceptions import (
     InvalidArgumentException,
@@ -107,12 +108,10 @@ class Router:
 
 
 def _insert(stream: Stream, rows: list[tuple[OpenShard, int, Incoming]], *, now: dt.datetime) -> None:
-    """Store the records in one executemany: PutRecords' 500 rows through Model instances and
+    """Store the records in one insert_many: PutRecords' 500 rows through Model instances and
     bulk_create cost more server time than everything else in the call together."""
     if not rows:
         return
-    table = Record._meta.db_table
-    column = {field.name: str(field.column) for field in Record._meta.concrete_fields}
     names = ["sandbox", "shard", "counter", "partition_key", "data", "size", "arrived_at", "expires_at"]
     ops = connection.ops
     # Arrival times have AWS's precision, milliseconds: what a client reads back (the CBOR form
@@ -120,31 +119,20 @@ def _insert(stream: Stream, rows: list[tuple[OpenShard, int, Incoming]], *, now:
     at = now.replace(microsecond=now.microsecond // 1000 * 1000)
     arrived = ops.adapt_datetimefield_value(at)
     expires = ops.adapt_datetimefield_value(at + dt.timedelta(hours=stream.retention_hours))
-    quote = ops.quote_name
-    # Only the model's own table and column names go into the text; every value is a parameter.
-    sql = (
-        f"INSERT INTO {quote(table)} ({', '.join(quote(column[name]) for name in names)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(names))})"
-    )
-    values = [
+    values = (
         (stream.sandbox_id, shard.pk, counter, record.partition_key, record.data, record.size, arrived, expires)
         for shard, counter, record in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+    )
+    insert_many(Record, names, values)
 
 
 def _save_shards(touched: dict[int, OpenShard]) -> None:
-    """Each touched shard's newest counter and write window, in one executemany."""
-    if not touched:
-        return
-    fields = ["last_counter", "write_second", "write_bytes", "write_records"]
-    quote = connection.ops.quote_name
-    column = {field.name: str(field.column) for field in Shard._meta.concrete_fields}
-    assignments = ", ".join(f"{quote(column[name])} = %s" for name in fields)
-    sql = f"UPDATE {quote(Shard._meta.db_table)} SET {assignments} WHERE {quote(column['id'])} = %s"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(*(getattr(shard, name) for name in fields), shard.pk) for shard in touched.values()])
+    """Each touched shard's newest counter and write window, in one update_many."""
+    if touched:
+        fields = ["last_counter", "write_second", "write_bytes", "write_records"]
+        update_many(
+            Shard, fields, ((*(getattr(shard, name) for name in fields), shard.pk) for shard in touched.values())
+        )
 
 
 def put_record(stream: Stream, record: Incoming, *, now: dt.datetime) -> dict[str, Any]:

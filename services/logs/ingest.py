@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import Max, Min
+
+from playground.db import insert_many
 
 from . import delivery, events, metrics
 from .exceptions import InvalidParameterException
@@ -142,19 +143,10 @@ _INSERTED = ("sandbox", "group", "stream", "timestamp", "ingested", "message", "
 
 
 def _insert(rows: list[tuple[Any, ...]]) -> None:
-    """Store the events in one executemany: PutLogEvents' 10,000 rows through model instances and
+    """Store the events in one insert_many: PutLogEvents' 10,000 rows through model instances and
     bulk_create cost more server time than everything else in the call."""
-    if not rows:
-        return
-    column = {item.name: str(item.column) for item in LogEvent._meta.concrete_fields}
-    quote = connection.ops.quote_name
-    # Only the model's own table and column names go into the text; every value is a parameter.
-    sql = (
-        f"INSERT INTO {quote(LogEvent._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(column[name]) for name in _INSERTED)}) VALUES ({', '.join(['%s'] * len(_INSERTED))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    if rows:
+        insert_many(LogEvent, _INSERTED, rows)
 
 
 def _newest_in(stream: LogStream) -> int:
