@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
 from tests.services.awslambda.conftest import error_of
 from tests.waiting import wait_until
 
@@ -29,13 +28,6 @@ FAILING = """
 def handler(event, context):
     raise ValueError("no good: " + str(event.get("n")))
 """
-
-
-@pytest.fixture
-def clock_now(sandbox: SandboxInfo, db_access: None) -> Callable[[], dt.datetime]:
-    from playground.sandboxes.models import Clock
-
-    return lambda: Clock.current(sandbox.id).now()
 
 
 def _queue(sqs: Any, name: str) -> tuple[str, str]:
