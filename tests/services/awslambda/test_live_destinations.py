@@ -144,6 +144,32 @@ def test_invocations_errors_duration_and_throttles_reach_cloudwatch(
     assert {"Invocations", "Errors", "Duration", "Throttles"} <= {m["MetricName"] for m in listed["Metrics"]}
 
 
+def test_an_event_the_dead_letter_queue_cannot_take_counts_in_dead_letter_errors(
+    lam: Any, aws: Callable[..., Any], make_function: Callable[..., str], advance: Callable[[float], None],
+    clock_now: Callable[[], dt.datetime],
+) -> None:  # fmt: skip
+    sqs, cloudwatch = aws("sqs"), aws("cloudwatch")
+    dlq, dlq_arn = _queue(sqs, "gone-dlq")
+    name = make_function(FAILING, DeadLetterConfig={"TargetArn": dlq_arn})
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+    sqs.delete_queue(QueueUrl=dlq)
+    now = clock_now()
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 1}))
+    advance(0.1)  # run once, failed, no retry: the dead-letter queue is gone
+    advance(61)
+
+    def total(metric: str) -> float:
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName=metric, Dimensions=[{"Name": "FunctionName", "Value": name}],
+            StartTime=now - dt.timedelta(minutes=5), EndTime=now + dt.timedelta(minutes=5), Period=3600,
+            Statistics=["Sum"],
+        )["Datapoints"]  # fmt: skip
+        return float(sum(point["Sum"] for point in points))
+
+    assert total("Errors") == 1
+    assert total("DeadLetterErrors") == 1
+
+
 # Runs until the test lets it go (a message on GO; long polling wakes it at once): no fixed wait.
 HELD = """
 import boto3, os

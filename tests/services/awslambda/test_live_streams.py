@@ -260,3 +260,33 @@ def test_parallelization_factor_runs_a_shards_keys_side_by_side_each_key_in_orde
         Statistics=["Maximum"],
     )["Datapoints"]  # fmt: skip
     assert max(point["Maximum"] for point in points) == 3
+
+
+def test_iterator_age_says_how_long_the_newest_record_of_each_batch_waited(
+    lam: Any, aws: Callable[..., Any], make_function: Callable[..., str], advance: Callable[[float], None],
+    clock_now: Callable[[], dt.datetime],
+) -> None:  # fmt: skip
+    kinesis, arn = _stream(aws, advance, "waiting")
+    cloudwatch = aws("cloudwatch")
+    name = make_function("def handler(e, c):\n    return len(e['Records'])\n")
+    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=name,
+                                              StartingPosition="TRIM_HORIZON", Enabled=False)  # fmt: skip
+    advance(1)
+    start = clock_now()
+    kinesis.put_record(StreamName="waiting", Data=b"early", PartitionKey="k")
+    advance(90)  # the record waits: the mapping is disabled
+    lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
+    advance(1)  # enabled, and polled: the record is 91 s old
+    kinesis.put_record(StreamName="waiting", Data=b"prompt", PartitionKey="k")
+    advance(1)  # polled a second after it came
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["LastProcessingResult"] == "OK"
+    advance(61)  # the minutes' figures reach CloudWatch
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName="IteratorAge", Dimensions=[{"Name": "FunctionName", "Value": name}],
+        StartTime=start - dt.timedelta(minutes=5), EndTime=start + dt.timedelta(minutes=5), Period=3600,
+        Statistics=["Maximum", "Minimum", "SampleCount"],
+    )["Datapoints"]  # fmt: skip
+    assert {point["Unit"] for point in points} == {"Milliseconds"}
+    assert max(point["Maximum"] for point in points) == 91_000
+    assert min(point["Minimum"] for point in points) == 1_000
+    assert sum(point["SampleCount"] for point in points) == 2
