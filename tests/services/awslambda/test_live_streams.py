@@ -291,3 +291,31 @@ def test_iterator_age_says_how_long_the_newest_record_of_each_batch_waited(
     assert max(point["Maximum"] for point in points) == pytest.approx(91_000, abs=1)
     assert min(point["Minimum"] for point in points) == pytest.approx(1_000, abs=1)
     assert sum(point["SampleCount"] for point in points) == 2
+
+
+def test_a_failing_partition_key_holds_only_its_own_batcher(
+    lam: Any, aws: Callable[..., Any], make_function: Callable[..., str], advance: Callable[[float], None]
+) -> None:
+    kinesis, arn = _stream(aws, advance, "mixed")
+    sqs = aws("sqs")
+    out = sqs.create_queue(QueueName="out")["QueueUrl"]
+    name = make_function(READER, Environment={"Variables": {"OUT": out}})
+    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=name, StartingPosition="LATEST",
+                                              ParallelizationFactor=2)  # fmt: skip
+    advance(1)
+    # user-0 and user-1 fall on the shard's two batchers; user-0's first record always fails.
+    for data, key in (("bad-0", "user-0"), ("ok-0", "user-0"), ("ok-1a", "user-1")):
+        kinesis.put_record(StreamName="mixed", Data=data.encode(), PartitionKey=key)
+    advance(1)
+    kinesis.put_record(StreamName="mixed", Data=b"ok-1b", PartitionKey="user-1")
+    advance(1)
+    advance(1)
+    # user-1 goes on; user-0's batch is retried, its later record never overtaking the failed one
+    assert [batch["data"] for batch in _batches(sqs, out)] == [["ok-1a"], ["ok-1b"]]
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["LastProcessingResult"] == "PROBLEM: Function call failed"
+    lam.update_event_source_mapping(UUID=mapping["UUID"], ParallelizationFactor=1)
+    advance(1)  # one batcher again, from the one furthest behind: user-0's failure now holds the shard
+    kinesis.put_record(StreamName="mixed", Data=b"ok-1c", PartitionKey="user-1")
+    advance(1)
+    advance(1)
+    assert _batches(sqs, out) == []
