@@ -242,7 +242,7 @@ def _failed_from(payload: bytes, records: list[dict[str, Any]]) -> int | None:
     return min(found)
 
 
-def lane_of(partition_key: str, lanes: int) -> int:
+def _lane_of(partition_key: str, lanes: int) -> int:
     """The batcher of a shard that handles a partition key: its MD5 hash (as Kinesis hashes keys)
     modulo ParallelizationFactor, so a key's records always go through the same one."""
     return int(hashlib.md5(partition_key.encode(), usedforsecurity=False).hexdigest(), 16) % lanes
@@ -255,7 +255,7 @@ def _fresh(after: int, lanes: int) -> dict[str, Any]:
 def _lanes(entry: dict[str, Any], factor: int) -> list[dict[str, Any]]:
     """The shard's batchers, one per ParallelizationFactor. When the factor changed, keys move
     between batchers: all of them start again from the one furthest behind (records the others
-    had done come again, at least once, as on AWS after a checkpoint)."""
+    had done come again: delivery is at least once)."""
     lanes = entry.get("lanes") or [{"after": entry.get("after", 0), "tries": 0}]
     if len(lanes) != factor:
         lanes = _fresh(min(lane["after"] for lane in lanes), factor)["lanes"]
@@ -320,7 +320,7 @@ def _lane_records(
     while len(found) < limit:
         records = kinesis.shard_records(sandbox=mapping.sandbox, stream_arn=mapping.source_arn, shard_id=shard_id,
                                         after=after, limit=page, now=now)  # fmt: skip
-        mine = [record for record in records if lane_of(record["partition_key"], lanes) == index]
+        mine = [record for record in records if _lane_of(record["partition_key"], lanes) == index]
         found += mine[: limit - len(found)]
         if records:
             after = records[-1]["counter"]
