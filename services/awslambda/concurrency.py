@@ -24,7 +24,6 @@ from typing import Any
 
 from playground import redisconn
 from playground.env import env_int
-from playground.sandboxes.models import Sandbox
 from services.awslambda.exceptions import InvalidParameterValueException, TooManyRequestsException
 from services.awslambda.models import Function
 
@@ -68,13 +67,10 @@ def _reserved(*, sandbox_id: int, region: str, other_than: int | None = None) ->
     return sum(value or 0 for value in rows.values_list("reserved_concurrency", flat=True))
 
 
-def unreserved(*, sandbox: Sandbox, region: str) -> int:
-    """GetAccountSettings' UnreservedConcurrentExecutions."""
-    return max(ACCOUNT_LIMIT - _reserved(sandbox_id=sandbox.pk, region=region), 0)
-
-
-def unreserved_limit(function: Function) -> int:
-    return max(ACCOUNT_LIMIT - _reserved(sandbox_id=function.sandbox_id, region=function.region), 0)
+def unreserved(*, sandbox_id: int, region: str) -> int:
+    """What the reservations leave to the other functions: the unreserved pool's limit, and
+    GetAccountSettings' UnreservedConcurrentExecutions."""
+    return max(ACCOUNT_LIMIT - _reserved(sandbox_id=sandbox_id, region=region), 0)
 
 
 def check_reservation(function: Function, *, wanted: int) -> None:
@@ -102,7 +98,11 @@ def take(function: Function) -> Lease | None:
     except Exception:
         LOG.warning("Lambda concurrency not counted: Redis unreachable", exc_info=True)
         return None
-    if running > min(UNRESERVED_MINIMUM, ACCOUNT_LIMIT) and reserved is None and running > unreserved_limit(function):
+    if (
+        running > min(UNRESERVED_MINIMUM, ACCOUNT_LIMIT)
+        and reserved is None
+        and running > unreserved(sandbox_id=function.sandbox_id, region=function.region)
+    ):
         give_back(Lease(key=key, member=member, running=running))
         running = -1
     if running < 0:

@@ -104,51 +104,44 @@ def run(
     isolation = sandboxing.mode()
     running: int | None = None
     lease: concurrency.Lease | None = None
-    if isolation == "off":
-        outcome = _not_running(request_id)
-    else:
-        request = {
-            "request_id": request_id, "event": payload.decode("utf-8", "replace") or "{}",
-            "function_name": function.name, "invoked_function_arn": function.arn, "memory": function.memory_size,
-            "log_group_name": logs.group_name(function), "log_stream_name": logs.stream_name(function, now),
-        }  # fmt: skip
-        try:
-            lease = concurrency.take(function)
-        except TooManyRequestsException:
-            with transaction.atomic():
-                metrics.throttled(function, now=now)
-            raise
-        running = lease.running if lease is not None else 1
-        try:
-            outcome = runtime.invoke(spec=_spec(function), isolation=isolation, request=request,
-                                     timeout=function.timeout)  # fmt: skip
-        except runtime.Busy as busy:
-            concurrency.give_back(lease)
-            with transaction.atomic():
-                metrics.throttled(function, now=now)
-            raise TooManyRequestsException(
-                "Rate Exceeded.", fields={"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}
-            ) from busy
-        except BaseException:
-            concurrency.give_back(lease)
-            raise
-    if outcome.ok:
-        answer, function_error, error_type = outcome.result, None, ""
-    else:
-        error = dict(outcome.error or {})
-        answer = json.dumps(error).encode()
-        function_error, error_type = "Unhandled", str(error.get("errorType", ""))
-    log = logs.lines(
-        request_id=request_id, output=outcome.log, duration_ms=outcome.duration_ms, memory_mb=function.memory_size,
-        max_memory_mb=outcome.max_memory_mb, init_ms=outcome.init_ms,
-    )  # fmt: skip
     try:
+        if isolation == "off":
+            outcome = _not_running(request_id)
+        else:
+            request = {
+                "request_id": request_id, "event": payload.decode("utf-8", "replace") or "{}",
+                "function_name": function.name, "invoked_function_arn": function.arn, "memory": function.memory_size,
+                "log_group_name": logs.group_name(function), "log_stream_name": logs.stream_name(function, now),
+            }  # fmt: skip
+            try:
+                lease = concurrency.take(function)
+                running = lease.running if lease is not None else 1
+                outcome = runtime.invoke(spec=_spec(function), isolation=isolation, request=request,
+                                         timeout=function.timeout)  # fmt: skip
+            except (TooManyRequestsException, runtime.Busy) as refused:
+                with transaction.atomic():
+                    metrics.throttled(function, now=now)
+                if isinstance(refused, runtime.Busy):
+                    raise TooManyRequestsException(
+                        "Rate Exceeded.", fields={"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}
+                    ) from refused
+                raise
+        if outcome.ok:
+            answer, function_error, error_type = outcome.result, None, ""
+        else:
+            error = dict(outcome.error or {})
+            answer = json.dumps(error).encode()
+            function_error, error_type = "Unhandled", str(error.get("errorType", ""))
+        log = logs.lines(
+            request_id=request_id, output=outcome.log, duration_ms=outcome.duration_ms,
+            memory_mb=function.memory_size, max_memory_mb=outcome.max_memory_mb, init_ms=outcome.init_ms,
+        )  # fmt: skip
         _record_run(function, request_id=request_id, kind=kind, source=source, now=now, log=log, payload=payload,
                     answer=answer, outcome=outcome, error_type=error_type, failed=function_error is not None,
                     running=running, lease=lease)  # fmt: skip
-    except BaseException:
-        concurrency.give_back(lease)  # the metrics call gives it back otherwise
-        raise
+        lease = None  # the metrics call gave it back, in the same round trip to Redis
+    finally:
+        concurrency.give_back(lease)  # however the invocation ended short of its metrics
     return Result(request_id=request_id, payload=answer, function_error=function_error, log=log,
                   error_type=error_type)  # fmt: skip
 

@@ -125,9 +125,10 @@ class EventSourceMapping(models.Model):
     # started waits until `gather_until`.
     poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     gather_until = models.DateTimeField(null=True, blank=True)
-    # Kinesis stream mappings (streams.py): where to start, error handling, and each shard's
-    # checkpoint {shard id: {"after": counter, "tries": n, "size": bisected batch size, "since":
-    # batching window start, "done": a closed shard read to its end}}.
+    # Kinesis stream mappings (stream_mappings.py): where to start, error handling, and each
+    # shard's batchers (one per ParallelizationFactor) {shard id: {"lanes": [{"after": counter,
+    # "tries": n, "size": bisected batch size, "since": batching window start}], "done": a closed
+    # shard read to its end}}.
     starting_position = models.CharField(max_length=16, blank=True, default="")
     starting_timestamp = models.DateTimeField(null=True, blank=True)
     bisect = models.BooleanField(default=False)

@@ -325,7 +325,7 @@ class LambdaProvider(Provider):
             "AccountLimit": {
                 "TotalCodeSize": functions.CODE_STORAGE_BYTES, "CodeSizeUnzipped": functions.MAX_UNZIPPED,
                 "CodeSizeZipped": 52428800, "ConcurrentExecutions": concurrency.ACCOUNT_LIMIT,
-                "UnreservedConcurrentExecutions": concurrency.unreserved(sandbox=ctx.sandbox, region=ctx.region),
+                "UnreservedConcurrentExecutions": concurrency.unreserved(sandbox_id=ctx.sandbox.pk, region=ctx.region),
             },
             "AccountUsage": {"TotalCodeSize": sum(used), "FunctionCount": len(used)},
         }  # fmt: skip

@@ -3,6 +3,7 @@ advanced instead of sleeping), and functions made from handler source text and m
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import uuid
 import zipfile
@@ -52,6 +53,14 @@ def paused(sandbox: SandboxInfo, db_access: None) -> None:
     from playground.sandboxes.services import clock_pause
 
     clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))
+
+
+@pytest.fixture
+def clock_now(sandbox: SandboxInfo, db_access: None) -> Callable[[], dt.datetime]:
+    """clock_now() -> the sandbox clock's time."""
+    from playground.sandboxes.models import Clock
+
+    return lambda: Clock.current(sandbox.id).now()
 
 
 @pytest.fixture

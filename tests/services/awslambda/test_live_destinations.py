@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
 from tests.services.awslambda.conftest import error_of
 from tests.waiting import wait_until
 
@@ -29,13 +28,6 @@ FAILING = """
 def handler(event, context):
     raise ValueError("no good: " + str(event.get("n")))
 """
-
-
-@pytest.fixture
-def clock_now(sandbox: SandboxInfo, db_access: None) -> Callable[[], dt.datetime]:
-    from playground.sandboxes.models import Clock
-
-    return lambda: Clock.current(sandbox.id).now()
 
 
 def _queue(sqs: Any, name: str) -> tuple[str, str]:
@@ -150,6 +142,32 @@ def test_invocations_errors_duration_and_throttles_reach_cloudwatch(
     assert stat("ConcurrentExecutions", "Maximum") >= 1
     listed = cloudwatch.list_metrics(Namespace="AWS/Lambda", Dimensions=[{"Name": "FunctionName", "Value": name}])
     assert {"Invocations", "Errors", "Duration", "Throttles"} <= {m["MetricName"] for m in listed["Metrics"]}
+
+
+def test_an_event_the_dead_letter_queue_cannot_take_counts_in_dead_letter_errors(
+    lam: Any, aws: Callable[..., Any], make_function: Callable[..., str], advance: Callable[[float], None],
+    clock_now: Callable[[], dt.datetime],
+) -> None:  # fmt: skip
+    sqs, cloudwatch = aws("sqs"), aws("cloudwatch")
+    dlq, dlq_arn = _queue(sqs, "gone-dlq")
+    name = make_function(FAILING, DeadLetterConfig={"TargetArn": dlq_arn})
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+    sqs.delete_queue(QueueUrl=dlq)
+    now = clock_now()
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 1}))
+    advance(0.1)  # run once, failed, no retry: the dead-letter queue is gone
+    advance(61)
+
+    def total(metric: str) -> float:
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName=metric, Dimensions=[{"Name": "FunctionName", "Value": name}],
+            StartTime=now - dt.timedelta(minutes=5), EndTime=now + dt.timedelta(minutes=5), Period=3600,
+            Statistics=["Sum"],
+        )["Datapoints"]  # fmt: skip
+        return float(sum(point["Sum"] for point in points))
+
+    assert total("Errors") == 1
+    assert total("DeadLetterErrors") == 1
 
 
 # Runs until the test lets it go (a message on GO; long polling wakes it at once): no fixed wait.

@@ -6,6 +6,7 @@ split shard's children read after their parent, and the refusals."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -192,3 +193,129 @@ def test_kinesis_mapping_refusals(
         lam.create_event_source_mapping(EventSourceArn=missing, FunctionName=name, StartingPosition="LATEST")
     assert error_of(caught) == ("InvalidParameterValueException", 400, f"Stream not found: {missing}")
     assert lam.list_event_source_mappings(FunctionName=name)["EventSourceMappings"] == []
+
+
+# Reports each batch (its records' data) to the OUT queue, after a rendezvous: it leaves a message
+# on its round's queue (the round is the data's first part) and waits until PEERS batches of the
+# round have, so each batch says how many batches of its round ran alongside it.
+SIDE_BY_SIDE = """
+import base64, boto3, json, os, time
+sqs = boto3.client("sqs")
+def handler(event, context):
+    data = [base64.b64decode(r["kinesis"]["data"]).decode() for r in event["Records"]]
+    here = sqs.get_queue_url(QueueName=data[0].split("/")[0])["QueueUrl"]
+    sqs.send_message(QueueUrl=here, MessageBody=context.aws_request_id)
+    peers = 0
+    while context.get_remaining_time_in_millis() > 3000:
+        counts = sqs.get_queue_attributes(QueueUrl=here, AttributeNames=["ApproximateNumberOfMessages"])
+        peers = int(counts["Attributes"]["ApproximateNumberOfMessages"])
+        if peers >= int(os.environ["PEERS"]):
+            break
+        time.sleep(0.05)
+    sqs.send_message(QueueUrl=os.environ["OUT"], MessageBody=json.dumps({"data": data, "peers": peers}))
+"""
+
+
+def test_parallelization_factor_runs_a_shards_keys_side_by_side_each_key_in_order(
+    lam: Any, aws: Callable[..., Any], make_function: Callable[..., str], advance: Callable[[float], None],
+    clock_now: Callable[[], dt.datetime],
+) -> None:  # fmt: skip
+    kinesis, arn = _stream(aws, advance, "taps")
+    sqs, cloudwatch = aws("sqs"), aws("cloudwatch")
+    out = sqs.create_queue(QueueName="out")["QueueUrl"]
+    for round_ in ("round-1", "round-2"):
+        sqs.create_queue(QueueName=round_)
+    keys = [f"user-{n}" for n in range(6)]  # their hashes fall on all three batchers
+
+    def put(round_: str) -> None:
+        for n in range(3):
+            for key in keys:
+                kinesis.put_record(StreamName="taps", Data=f"{round_}/{key}/{n}".encode(), PartitionKey=key)
+
+    name = make_function(SIDE_BY_SIDE, Environment={"Variables": {"OUT": out, "PEERS": "3"}}, Timeout=30)
+    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=name, StartingPosition="LATEST",
+                                              ParallelizationFactor=3)  # fmt: skip
+    assert mapping["ParallelizationFactor"] == 3
+    advance(1)
+    put("round-1")
+    advance(1)  # one poll: the shard's three batchers each send their keys' records at once
+    put("round-2")
+    advance(1)
+    batches = _batches(sqs, out)
+    assert len(batches) == 6
+    assert [batch["peers"] for batch in batches] == [3] * 6  # each ran while its round's two others did
+    for round_ in ("round-1", "round-2"):
+        seen: dict[str, list[str]] = {}
+        for batch in (batch for batch in batches if batch["data"][0].startswith(round_)):
+            assert all(data.startswith(round_) for data in batch["data"])
+            for data in batch["data"]:
+                seen.setdefault(data.split("/")[1], []).append(data)
+        # every key's records in one batch, in the order they were put
+        assert seen == {key: [f"{round_}/{key}/{n}" for n in range(3)] for key in keys}
+    now = clock_now()
+    advance(61)  # the minute's figures reach CloudWatch
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName="ConcurrentExecutions", Dimensions=[{"Name": "FunctionName", "Value": name}],
+        StartTime=now - dt.timedelta(minutes=5), EndTime=now + dt.timedelta(minutes=5), Period=3600,
+        Statistics=["Maximum"],
+    )["Datapoints"]  # fmt: skip
+    assert max(point["Maximum"] for point in points) == 3
+
+
+def test_iterator_age_says_how_long_the_newest_record_of_each_batch_waited(
+    lam: Any, aws: Callable[..., Any], make_function: Callable[..., str], advance: Callable[[float], None],
+    clock_now: Callable[[], dt.datetime],
+) -> None:  # fmt: skip
+    kinesis, arn = _stream(aws, advance, "waiting")
+    cloudwatch = aws("cloudwatch")
+    name = make_function("def handler(e, c):\n    return len(e['Records'])\n")
+    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=name,
+                                              StartingPosition="TRIM_HORIZON", Enabled=False)  # fmt: skip
+    advance(1)
+    start = clock_now()
+    kinesis.put_record(StreamName="waiting", Data=b"early", PartitionKey="k")
+    advance(90)  # the record waits: the mapping is disabled
+    lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
+    advance(1)  # enabled, and polled: the record is 91 s old
+    kinesis.put_record(StreamName="waiting", Data=b"prompt", PartitionKey="k")
+    advance(1)  # polled a second after it came
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["LastProcessingResult"] == "OK"
+    advance(61)  # the minutes' figures reach CloudWatch
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName="IteratorAge", Dimensions=[{"Name": "FunctionName", "Value": name}],
+        StartTime=start - dt.timedelta(minutes=5), EndTime=start + dt.timedelta(minutes=5), Period=3600,
+        Statistics=["Maximum", "Minimum", "SampleCount"],
+    )["Datapoints"]  # fmt: skip
+    assert {point["Unit"] for point in points} == {"Milliseconds"}
+    # A record's arrival is kept to the millisecond (AWS's precision), the clock to the microsecond.
+    assert max(point["Maximum"] for point in points) == pytest.approx(91_000, abs=1)
+    assert min(point["Minimum"] for point in points) == pytest.approx(1_000, abs=1)
+    assert sum(point["SampleCount"] for point in points) == 2
+
+
+def test_a_failing_partition_key_holds_only_its_own_batcher(
+    lam: Any, aws: Callable[..., Any], make_function: Callable[..., str], advance: Callable[[float], None]
+) -> None:
+    kinesis, arn = _stream(aws, advance, "mixed")
+    sqs = aws("sqs")
+    out = sqs.create_queue(QueueName="out")["QueueUrl"]
+    name = make_function(READER, Environment={"Variables": {"OUT": out}})
+    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=name, StartingPosition="LATEST",
+                                              ParallelizationFactor=2)  # fmt: skip
+    advance(1)
+    # user-0 and user-1 fall on the shard's two batchers; user-0's first record always fails.
+    for data, key in (("bad-0", "user-0"), ("ok-0", "user-0"), ("ok-1a", "user-1")):
+        kinesis.put_record(StreamName="mixed", Data=data.encode(), PartitionKey=key)
+    advance(1)
+    kinesis.put_record(StreamName="mixed", Data=b"ok-1b", PartitionKey="user-1")
+    advance(1)
+    advance(1)
+    # user-1 goes on; user-0's batch is retried, its later record never overtaking the failed one
+    assert [batch["data"] for batch in _batches(sqs, out)] == [["ok-1a"], ["ok-1b"]]
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["LastProcessingResult"] == "PROBLEM: Function call failed"
+    lam.update_event_source_mapping(UUID=mapping["UUID"], ParallelizationFactor=1)
+    advance(1)  # one batcher again, from the one furthest behind: user-0's failure now holds the shard
+    kinesis.put_record(StreamName="mixed", Data=b"ok-1c", PartitionKey="user-1")
+    advance(1)
+    advance(1)
+    assert _batches(sqs, out) == []
