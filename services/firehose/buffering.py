@@ -50,6 +50,12 @@ KINESIS_READ = "DataReadFromKinesisStream"
 PARTITIONING_FAILED = "partitioning-failed"
 METADATA_EXTRACTION_FAILED = "DynamicPartitioning.MetadataExtractionFailed"
 PARTITION_KEY_MISSING = "DynamicPartitioning.PartitionKeyMissing"
+# AWS's quota of active partitions (buffers) per stream; records for more go under the error prefix.
+MAX_ACTIVE_PARTITIONS = 500
+ACTIVE_PARTITIONS_EXCEEDED = "DynamicPartitioning.ActivePartitionExceeded"
+ACTIVE_PARTITIONS_MESSAGE = (
+    f"activePartitionExceeded: the stream already has {MAX_ACTIVE_PARTITIONS} active partitions, its quota."
+)
 
 
 @dataclass(frozen=True)
@@ -155,15 +161,28 @@ def _partitions(stream: DeliveryStream, records: list[bytes]) -> dict[tuple[str,
     if query is None or transforming.processor_of(stream.destination) is not None:
         return {("", ""): records}
     prefix = stream.destination.get("Prefix", "")
+    active = set(
+        BufferedBatch.objects.filter(stream=stream).exclude(partition="").values_list("partition", flat=True).distinct()
+    )
     groups: dict[tuple[str, str], list[bytes]] = {}
     for data in records:
         try:
             keys = {transforming.QUERY_KEYS: jq.evaluate(query, data)}
-            group = (_canonical(_used_keys(prefix, keys)), "")
+            partition = _canonical(_used_keys(prefix, keys))
+            group = (partition, "")
+            if partition not in active and len(active) >= MAX_ACTIVE_PARTITIONS:
+                group = ("", _error(ACTIVE_PARTITIONS_EXCEEDED, ACTIVE_PARTITIONS_MESSAGE))
+            else:
+                active.add(partition)
         except jq.QueryFailed as problem:
-            group = ("", str(problem)[:512])
+            group = ("", _error(METADATA_EXTRACTION_FAILED, str(problem)))
         groups.setdefault(group, []).append(data)
     return groups
+
+
+def _error(code: str, message: str) -> str:
+    """A buffered record's partitioning failure, as BufferedBatch.error keeps it."""
+    return f"{code}\n{message}"[:512]
 
 
 def _canonical(keys: dict[str, dict[str, str]]) -> str:
@@ -406,7 +425,8 @@ def _partitioned(
     failed: list[tuple[Item, str, str]] = []
     for item in items:
         if item.error:
-            failed.append((item, METADATA_EXTRACTION_FAILED, item.error))
+            code, _, message = item.error.partition("\n")
+            failed.append((item, code, message))
             continue
         keys = {namespace: dict(values) for namespace, values in (item.keys or {}).items()}
         if query is not None:

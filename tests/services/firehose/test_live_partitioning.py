@@ -183,8 +183,8 @@ def test_dynamic_partitioning_configurations_are_checked_as_aws_checks_them(
     firehose: Any, bucket: str, make_stream: Callable[..., str], paused: None
 ) -> None:
     base = {"RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}"}
-    on = {"DynamicPartitioningConfiguration": {"Enabled": True}}
-    invalid = [
+    on: dict[str, Any] = {"DynamicPartitioningConfiguration": {"Enabled": True}}
+    invalid: list[tuple[dict[str, Any], str]] = [
         ({"Prefix": PREFIX, "ErrorOutputPrefix": ERRORS},
          "Dynamic partitioning namespaces cannot be used in Prefix when dynamic partitioning is disabled"),
         ({**on, "Prefix": PREFIX, "ProcessingConfiguration": _processing(_extraction())},
@@ -229,3 +229,24 @@ def test_dynamic_partitioning_configurations_are_checked_as_aws_checks_them(
     code, status, message = error_of(caught)
     assert (code, status) == ("InvalidArgumentException", 400)
     assert "cannot be enabled on an existing delivery stream" in message
+
+
+def test_records_past_the_active_partition_quota_go_under_the_error_prefix(
+    firehose: Any, s3: Any, bucket: str, make_stream: Callable[..., str], advance: Callable[[float], None],
+) -> None:  # fmt: skip
+    name = make_stream(
+        bucket, Prefix="id=!{partitionKeyFromQuery:id}/", ErrorOutputPrefix=ERRORS,
+        BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 60}, DynamicPartitioningConfiguration={"Enabled": True},
+        ProcessingConfiguration=_processing(_extraction("{id: .id}")),
+    )  # fmt: skip
+    firehose.put_record_batch(DeliveryStreamName=name, Records=[{"Data": b'{"id": %d}' % n} for n in range(500)])
+    firehose.put_record_batch(DeliveryStreamName=name, Records=[{"Data": b'{"id": 7}'}, {"Data": b'{"id": 500}'}])
+    advance(60)
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert len([key for key in keys if key.startswith("id=")]) == 500
+    [error_key] = [key for key in keys if key.startswith("errors/partitioning-failed/")]
+    [failure] = _lines(s3.get_object(Bucket=bucket, Key=error_key)["Body"].read())
+    assert failure["errorCode"] == "DynamicPartitioning.ActivePartitionExceeded"
+    assert failure["rawData"] == "eyJpZCI6IDUwMH0="  # {"id": 500}
+    [seven] = [key for key in keys if key.startswith("id=7/")]
+    assert s3.get_object(Bucket=bucket, Key=seven)["Body"].read() == b'{"id": 7}{"id": 7}'
