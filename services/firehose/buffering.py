@@ -12,6 +12,13 @@ prefix (http-endpoint-failed). S3BackupMode AllData also writes every batch to t
 While an S3 delivery fails, the stream takes at most BACKLOG_BUFFERS buffers' worth of records;
 past that, puts are refused with ServiceUnavailableException.
 
+With dynamic partitioning each partition has a buffer of its own (its BufferedBatch rows, by
+`partition`): the MetadataExtraction query's keys are taken as records are put, a partition is
+flushed whole when its own interval has passed and its full objects at once when it reaches the
+size, and each is written as its own object under its evaluated Prefix (_partitioned). A Lambda's
+partitionKeys are known after the function has run, so such a stream's records are partitioned
+when its buffer flushes.
+
 With a Lambda transformation (transforming.py), a flush is planned and its records run through the
 function outside any transaction, then delivered under the stream's lock (_flush_transformed); a
 full buffer of such a stream is due at once and flushed by the next tick. Record format conversion
