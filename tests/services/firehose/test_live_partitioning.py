@@ -250,3 +250,29 @@ def test_records_past_the_active_partition_quota_go_under_the_error_prefix(
     assert failure["rawData"] == "eyJpZCI6IDUwMH0="  # {"id": 500}
     [seven] = [key for key in keys if key.startswith("id=7/")]
     assert s3.get_object(Bucket=bucket, Key=seven)["Body"].read() == b'{"id": 7}{"id": 7}'
+
+
+def test_a_partitioned_stream_takes_updates_and_keeps_partitioning(
+    firehose: Any, bucket: str, make_stream: Callable[..., str], advance: Callable[[float], None], objects: Objects,
+) -> None:  # fmt: skip
+    name = make_stream(
+        bucket, Prefix=PREFIX, ErrorOutputPrefix=ERRORS, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 300},
+        DynamicPartitioningConfiguration={"Enabled": True, "RetryOptions": {"DurationInSeconds": 600}},
+        ProcessingConfiguration=_processing(_extraction()),
+    )  # fmt: skip
+    firehose.update_destination(
+        DeliveryStreamName=name, CurrentDeliveryStreamVersionId="1", DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate={"BufferingHints": {"IntervalInSeconds": 60}, "Prefix": "v2/" + PREFIX},
+    )  # fmt: skip
+    described = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+    destination = described["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert destination["DynamicPartitioningConfiguration"] == {
+        "Enabled": True,
+        "RetryOptions": {"DurationInSeconds": 600},
+    }
+    assert destination["BufferingHints"] == {"SizeInMBs": 1, "IntervalInSeconds": 60}
+    firehose.put_record_batch(DeliveryStreamName=name, Records=[_record("a", "tv", 1), _record("b", "tv", 2)])
+    advance(60)
+    assert sorted(key.rsplit("/", 1)[0] for key, _ in objects(bucket)) == [
+        "v2/data/customer=a/device=tv", "v2/data/customer=b/device=tv"
+    ]  # fmt: skip
