@@ -12,6 +12,13 @@ prefix (http-endpoint-failed). S3BackupMode AllData also writes every batch to t
 While an S3 delivery fails, the stream takes at most BACKLOG_BUFFERS buffers' worth of records;
 past that, puts are refused with ServiceUnavailableException.
 
+With dynamic partitioning each partition has a buffer of its own (its BufferedBatch rows, by
+`partition`): the MetadataExtraction query's keys are taken as records are put, a partition is
+flushed whole when its own interval has passed and its full objects at once when it reaches the
+size, and each is written as its own object under its evaluated Prefix (_partitioned). A Lambda's
+partitionKeys are known after the function has run, so such a stream's records are partitioned
+when its buffer flushes.
+
 With a Lambda transformation (transforming.py), a flush is planned and its records run through the
 function outside any transaction, then delivered under the stream's lock (_flush_transformed); a
 full buffer of such a stream is due at once and flushed by the next tick. Record format conversion
@@ -22,15 +29,16 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 
 from playground.sandboxes.models import Sandbox
-from services.firehose import converting, delivery, destinations, events, metrics, streams, transforming
+from services.firehose import converting, delivery, destinations, events, jq, metrics, prefixes, streams, transforming
 from services.firehose.delivery import DeliveryFailed, Item
 from services.firehose.exceptions import InvalidArgumentException
 from services.firehose.models import ACTIVE, EXTENDED_S3, HTTP_ENDPOINT, BufferedBatch, DeliveryStream, HttpBatch
@@ -45,6 +53,16 @@ BACKLOG_BUFFERS = 4
 SLOW_DOWN = "Slow down."
 MAX_FLUSHES_A_RUN = 200
 KINESIS_READ = "DataReadFromKinesisStream"
+# Dynamic partitioning failures: the error-output-type and error codes of records it cannot place.
+PARTITIONING_FAILED = "partitioning-failed"
+METADATA_EXTRACTION_FAILED = "DynamicPartitioning.MetadataExtractionFailed"
+PARTITION_KEY_MISSING = "DynamicPartitioning.PartitionKeyMissing"
+# AWS's quota of active partitions (buffers) per stream; records for more go under the error prefix.
+MAX_ACTIVE_PARTITIONS = 500
+ACTIVE_PARTITIONS_EXCEEDED = "DynamicPartitioning.ActivePartitionExceeded"
+ACTIVE_PARTITIONS_MESSAGE = (
+    f"activePartitionExceeded: the stream already has {MAX_ACTIVE_PARTITIONS} active partitions, its quota."
+)
 
 
 @dataclass(frozen=True)
@@ -110,18 +128,24 @@ def buffer(
 ) -> None:
     """Add records to a locked stream's buffer (one row), count them, and flush what is full."""
     limit, interval = destinations.buffering(locked.destination_kind, locked.destination)
-    sizes = [len(data) for data in records]
-    size = sum(sizes)
-    BufferedBatch.objects.create(
-        sandbox_id=locked.sandbox_id, stream=locked, data=b"".join(records), sizes=sizes, count=len(records),
-        size=size, arrived_at=arrived_at,
-    )  # fmt: skip
+    size = sum(len(data) for data in records)
+    groups = _partitions(locked, records)
+    for (partition, error), grouped in groups.items():
+        sizes = [len(data) for data in grouped]
+        BufferedBatch.objects.create(
+            sandbox_id=locked.sandbox_id, stream=locked, data=b"".join(grouped), sizes=sizes, count=len(grouped),
+            size=sum(sizes), arrived_at=arrived_at, partition=partition, error=error,
+        )  # fmt: skip
     locked.buffer_bytes += size
     locked.buffer_records += len(records)
     locked.records_in += len(records)
     if locked.flush_at is None:
         locked.flush_at = arrived_at + dt.timedelta(seconds=interval)
-    full = locked.buffer_bytes >= limit and not locked.failure  # a failing destination waits for its retry
+    # A failing destination waits for its retry; with dynamic partitioning each partition fills apart.
+    if destinations.dynamic_partitioning(locked.destination):
+        full = not locked.failure and bool(_full_partitions(locked, limit, among=set(groups)))
+    else:
+        full = locked.buffer_bytes >= limit and not locked.failure
     transformed = transforming.processor_of(locked.destination) is not None
     if full and transformed:
         locked.flush_at = min(locked.flush_at, now)
@@ -134,6 +158,55 @@ def buffer(
     )  # fmt: skip
     if full and not transformed:
         flush(locked, at=now, reason="size")
+
+
+def _partitions(stream: DeliveryStream, records: list[bytes]) -> dict[tuple[str, str], list[bytes]]:
+    """The records by partition ((keys as canonical JSON, error), in order of first record): with
+    dynamic partitioning by a MetadataExtraction query alone, the query's keys of each record;
+    otherwise (no partitioning, or a Lambda giving the keys when the buffer flushes) one group."""
+    query = transforming.query_of(stream.destination) if destinations.dynamic_partitioning(stream.destination) else None
+    if query is None or transforming.processor_of(stream.destination) is not None:
+        return {("", ""): records}
+    prefix = stream.destination.get("Prefix", "")
+    active = set(
+        BufferedBatch.objects.filter(stream=stream).exclude(partition="").values_list("partition", flat=True).distinct()
+    )
+    groups: dict[tuple[str, str], list[bytes]] = {}
+    for data in records:
+        try:
+            keys = {transforming.QUERY_KEYS: jq.evaluate(query, data)}
+            partition = _canonical(_used_keys(prefix, keys))
+            group = (partition, "")
+            if partition not in active and len(active) >= MAX_ACTIVE_PARTITIONS:
+                group = ("", _error(ACTIVE_PARTITIONS_EXCEEDED, ACTIVE_PARTITIONS_MESSAGE))
+            else:
+                active.add(partition)
+        except jq.QueryFailed as problem:
+            group = ("", _error(METADATA_EXTRACTION_FAILED, str(problem)))
+        groups.setdefault(group, []).append(data)
+    return groups
+
+
+def _error(code: str, message: str) -> str:
+    """A buffered record's partitioning failure, as BufferedBatch.error keeps it."""
+    return f"{code}\n{message}"[:512]
+
+
+def _canonical(keys: dict[str, dict[str, str]]) -> str:
+    return json.dumps(keys, sort_keys=True, separators=(",", ":"))
+
+
+def _full_partitions(
+    stream: DeliveryStream, limit: int, among: set[tuple[str, str]] | None = None
+) -> set[tuple[str, str]]:
+    """The partitions (of `among`, or all) whose buffer holds SizeInMBs."""
+    sums = (
+        BufferedBatch.objects.filter(stream=stream)
+        .values_list("partition", "error")
+        .annotate(total=Sum("size"))
+        .filter(total__gte=limit)
+    )
+    return {(partition, error) for partition, error, _ in sums if among is None or (partition, error) in among}
 
 
 def check_batch(records: list[bytes]) -> None:
@@ -186,24 +259,49 @@ class Plan:
     items: list[Item]
     chunks: list[list[Item]]
     transformed: list[transforming.Transformed] | None = None
+    # Dynamic partitioning: each partition's rows, and the partition each chunk is of.
+    partitions: list[list[BufferedBatch]] = field(default_factory=list)
+    chunk_partition: list[int] = field(default_factory=list)
 
 
-def plan(stream: DeliveryStream, *, reason: str) -> Plan:
-    limit, _ = destinations.buffering(stream.destination_kind, stream.destination)
+def _row_items(row: BufferedBatch) -> list[Item]:
+    keys = json.loads(row.partition) if row.partition else None
+    return [Item(data=data, arrived_at=row.arrived_at, keys=keys, error=row.error) for data in row.records()]
+
+
+def plan(stream: DeliveryStream, *, reason: str, at: dt.datetime | None = None) -> Plan:
+    """The objects a flush at `at` writes. Each partition (one, without dynamic partitioning) is
+    delivered whole once its interval has passed (a size flush: its full objects only)."""
+    limit, interval = destinations.buffering(stream.destination_kind, stream.destination)
     rows = list(BufferedBatch.objects.filter(stream=stream).order_by("id"))
-    items = [Item(data=data, arrived_at=row.arrived_at) for row in rows for data in row.records()]
-    chunks = _chunks(items, limit) if items else []
-    if reason == "size" and chunks and sum(len(item.data) for item in chunks[-1]) < limit:
-        chunks.pop()  # a size flush delivers the full objects only
-    return Plan(rows=rows, items=items, chunks=chunks)
+    dynamic = destinations.dynamic_partitioning(stream.destination)
+    by_partition: dict[tuple[str, str], list[BufferedBatch]] = {}
+    for row in rows:
+        by_partition.setdefault((row.partition, row.error) if dynamic else ("", ""), []).append(row)
+    work = Plan(rows=rows, items=[], chunks=[])
+    for index, partition_rows in enumerate(by_partition.values()):
+        items = [item for row in partition_rows for item in _row_items(row)]
+        chunks = _chunks(items, limit) if items else []
+        if dynamic and at is not None:
+            whole = partition_rows[0].arrived_at + dt.timedelta(seconds=interval) <= at
+        else:
+            whole = reason != "size"
+        if not whole and chunks and sum(len(item.data) for item in chunks[-1]) < limit:
+            chunks.pop()  # a size flush delivers the full objects only
+        work.items.extend(items)
+        work.partitions.append(partition_rows)
+        work.chunks.extend(chunks)
+        work.chunk_partition.extend([index] * len(chunks))
+    return work
 
 
 def flush(stream: DeliveryStream, *, at: dt.datetime, reason: str, planned: Plan | None = None) -> None:
     """Deliver the buffer of a locked stream row (`planned`: as planned, and transformed, before
     the lock was taken)."""
     limit, interval = destinations.buffering(stream.destination_kind, stream.destination)
-    work = planned or plan(stream, reason=reason)
+    work = planned or plan(stream, reason=reason, at=at)
     delivered = delivered_bytes = 0
+    delivered_by_partition = [0] * len(work.partitions)
     for index, chunk in enumerate(work.chunks):
         result = work.transformed[index] if work.transformed is not None else None
         try:
@@ -220,9 +318,11 @@ def flush(stream: DeliveryStream, *, at: dt.datetime, reason: str, planned: Plan
                 metrics.delivered_to_s3(stream, records=0, size=0, oldest=at, ok=False, now=at)
             break
         delivered += len(chunk)
+        delivered_by_partition[work.chunk_partition[index]] += len(chunk)
         delivered_bytes += sum(len(item.data) for item in chunk)
         stream.failure = ""
-    _consume(work.rows, delivered)
+    for partition_rows, count in zip(work.partitions, delivered_by_partition, strict=True):
+        _consume(partition_rows, count)
     # Puts may have added records since the plan was made (a transformation runs unlocked).
     stream.buffer_records = max(stream.buffer_records - delivered, 0)
     stream.buffer_bytes = max(stream.buffer_bytes - delivered_bytes, 0)
@@ -232,7 +332,11 @@ def flush(stream: DeliveryStream, *, at: dt.datetime, reason: str, planned: Plan
         stream.flush_at = None
     elif stream.failure:
         stream.flush_at = at + dt.timedelta(seconds=RETRY_SECONDS)
-    elif stream.buffer_bytes >= limit:
+    elif (
+        _full_partitions(stream, limit)
+        if destinations.dynamic_partitioning(stream.destination)
+        else stream.buffer_bytes >= limit
+    ):
         stream.flush_at = at  # more than one object's worth came in meanwhile: due again
     else:
         stream.flush_at = oldest + dt.timedelta(seconds=interval)
@@ -262,15 +366,30 @@ def _deliver(
     if stream.destination_kind == EXTENDED_S3:
         config = stream.destination
         key = None
-        written = len(items)
-        if items and converting.enabled(config):
-            key, written = _converted(stream, config, items, at=at)
-        elif items:
-            _, key = delivery.to_s3(sandbox=sandbox, stream=stream, config=config, items=items, at=at)
-        if key is not None:
-            events.flow(sandbox, "delivered", source=stream.arn, target=config["BucketARN"], now=at, key=key,
-                        records=written, bytes=size, reason=reason)  # fmt: skip
-            metrics.delivered_to_s3(stream, records=written, size=size, oldest=items[0].arrived_at, ok=True, now=at)
+        written = 0
+        parts: list[tuple[dict[str, dict[str, str]] | None, list[Item]]]
+        if destinations.dynamic_partitioning(config):
+            parts = _partitioned(stream, items, at=at, transformed=transformed is not None)
+        else:
+            parts = [(None, items)] if items else []  # fmt: skip
+        delimiter = transforming.appended_delimiter(config) or b""
+        for keys, part in parts:
+            part_size = sum(len(item.data) for item in part)
+            if converting.enabled(config):
+                part_key, part_written = _converted(stream, config, part, at=at, keys=keys)
+            else:
+                _, part_key = delivery.to_s3(sandbox=sandbox, stream=stream, config=config, items=part, at=at,
+                                             keys=keys, delimiter=delimiter)  # fmt: skip
+                part_written = len(part)
+            if part_key is None:
+                continue
+            key = part_key
+            written += part_written
+            stream.objects_out += 1
+            events.flow(sandbox, "delivered", source=stream.arn, target=config["BucketARN"], now=at, key=part_key,
+                        records=part_written, bytes=part_size, reason=reason)  # fmt: skip
+            metrics.delivered_to_s3(stream, records=part_written, size=part_size, oldest=part[0].arrived_at, ok=True,
+                                    now=at)  # fmt: skip
         if config.get("S3BackupMode") == "Enabled":  # the source records, before any transformation
             backup = config["S3BackupDescription"]
             _, backup_key = delivery.to_s3(sandbox=sandbox, stream=stream, config=backup, items=source_items, at=at)
@@ -278,7 +397,6 @@ def _deliver(
                         records=len(source_items), bytes=sum(len(item.data) for item in source_items),
                         reason=reason, backup=True)  # fmt: skip
         stream.records_out += written
-        stream.objects_out += 1 if key is not None else 0
         stream.last_delivery = {
             "at": at.isoformat(),
             "key": key,
@@ -299,6 +417,63 @@ def _deliver(
             records=[_stored(item) for item in items],
         )  # fmt: skip
     stream.last_delivery = {"at": at.isoformat(), "records": len(items), "bytes": size, "reason": reason}
+
+
+def _partitioned(
+    stream: DeliveryStream, items: list[Item], *, at: dt.datetime, transformed: bool
+) -> list[tuple[dict[str, dict[str, str]] | None, list[Item]]]:
+    """Dynamic partitioning: the records by partition (the values of the keys the Prefix uses), in
+    order of first record. After a Lambda transformation the records carry its partitionKeys and
+    the MetadataExtraction query (if any) runs on the transformed data. A record without the keys
+    the Prefix needs goes under the error prefix (PARTITIONING_FAILED)."""
+    query = transforming.query_of(stream.destination) if transformed else None
+    prefix = stream.destination.get("Prefix", "")
+    parts: dict[str, tuple[dict[str, dict[str, str]], list[Item]]] = {}
+    failed: list[tuple[Item, str, str]] = []
+    for item in items:
+        if item.error:
+            code, _, message = item.error.partition("\n")
+            failed.append((item, code, message))
+            continue
+        keys = {namespace: dict(values) for namespace, values in (item.keys or {}).items()}
+        if query is not None:
+            try:
+                keys[transforming.QUERY_KEYS] = jq.evaluate(query, item.data)
+            except jq.QueryFailed as problem:
+                failed.append((item, METADATA_EXTRACTION_FAILED, str(problem)))
+                continue
+        missing = prefixes.missing_keys(prefix, keys)
+        if missing:
+            failed.append((item, PARTITION_KEY_MISSING,
+                           f"The record has no value for {', '.join(missing)} of the Prefix."))  # fmt: skip
+            continue
+        used = _used_keys(prefix, keys)
+        parts.setdefault(_canonical(used), (used, []))[1].append(item)
+    if failed:
+        _failed_partitioning(stream, failed, at=at)
+    return list(parts.values())
+
+
+def _used_keys(prefix: str, keys: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The partition keys a Prefix uses, out of all a record has: the partition they make."""
+    used: dict[str, dict[str, str]] = {}
+    for namespace, key in prefixes.partition_keys_used(prefix):
+        used.setdefault(namespace, {})[key] = keys[namespace][key]
+    return used
+
+
+def _failed_partitioning(stream: DeliveryStream, failed: list[tuple[Item, str, str]], *, at: dt.datetime) -> None:
+    """Records dynamic partitioning could not place, as JSON lines under the error prefix."""
+    lines: list[Item] = []
+    for item, code, message in failed:
+        lines.extend(delivery.failed_lines([item], at=at, error_code=code, error_message=message, attempts=1,
+                                           extra={}))  # fmt: skip
+    config = stream.destination
+    _, key = delivery.write_lines(sandbox=stream.sandbox, stream=stream, config=config, lines=lines, at=at,
+                                  error_type=PARTITIONING_FAILED)  # fmt: skip
+    events.flow(stream.sandbox, "delivered", source=stream.arn, target=config["BucketARN"], now=at, key=key,
+                records=len(lines), bytes=sum(len(line.data) for line in lines), reason=PARTITIONING_FAILED,
+                backup=True)  # fmt: skip
 
 
 def _failed_processing(stream: DeliveryStream, transformed: transforming.Transformed, *, at: dt.datetime) -> None:
@@ -323,8 +498,9 @@ def _failed_processing(stream: DeliveryStream, transformed: transforming.Transfo
 
 
 def _converted(
-    stream: DeliveryStream, config: dict[str, Any], items: list[Item], *, at: dt.datetime
-) -> tuple[str | None, int]:
+    stream: DeliveryStream, config: dict[str, Any], items: list[Item], *, at: dt.datetime,
+    keys: dict[str, dict[str, str]] | None = None,
+) -> tuple[str | None, int]:  # fmt: skip
     """Write records converted to Parquet / ORC; those that do not convert go under the error
     prefix (format-conversion-failed). Answer (the object's key or None, records written)."""
     converted = converting.convert(config, items)
@@ -341,7 +517,7 @@ def _converted(
     if converted.body is None:
         return None, 0
     _, key = delivery.write_object(sandbox=stream.sandbox, stream=stream, config=config, body=converted.body,
-                                   oldest=items[0].arrived_at, at=at)  # fmt: skip
+                                   oldest=items[0].arrived_at, at=at, keys=keys)  # fmt: skip
     return key, converted.records
 
 
@@ -396,7 +572,7 @@ def _flush_transformed(due: DeliveryStream, processor: transforming.Processor, *
         return  # another worker has it
     limit, _ = destinations.buffering(due.destination_kind, due.destination)
     reason = "size" if due.buffer_bytes >= limit else "interval"
-    work = plan(due, reason=reason)
+    work = plan(due, reason=reason, at=at)
     work.transformed = [transforming.transform(due, processor, chunk, now=at) for chunk in work.chunks]
     with transaction.atomic():
         stream = DeliveryStream.objects.select_for_update().filter(pk=due.pk).first()

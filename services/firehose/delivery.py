@@ -34,8 +34,14 @@ HTTP_TIMEOUT_SECONDS = 10
 
 @dataclass(slots=True)
 class Item:
+    """A record on its way. With dynamic partitioning, `keys` are its partition keys by namespace
+    ({"partitionKeyFromQuery": {...}, "partitionKeyFromLambda": {...}}) and `error` why it has
+    none (it goes under the error prefix)."""
+
     data: bytes
     arrived_at: dt.datetime
+    keys: dict[str, dict[str, str]] | None = None
+    error: str = ""
 
 
 class DeliveryFailed(Exception):
@@ -58,8 +64,10 @@ def write_object(
     oldest: dt.datetime,
     at: dt.datetime,
     error_type: str | None = None,
+    keys: dict[str, dict[str, str]] | None = None,
 ) -> tuple[str, str]:
-    """Write one object for records whose oldest arrived `oldest`; answer (bucket, key)."""
+    """Write one object for records whose oldest arrived `oldest` (of the partition `keys`, with
+    dynamic partitioning); answer (bucket, key)."""
     zone = config.get("CustomTimeZone", "")
     local = prefixes.local_time(oldest, zone)
     fmt = config.get("CompressionFormat", compression.UNCOMPRESSED)
@@ -68,7 +76,7 @@ def write_object(
     if error_type:
         folder = prefixes.error_prefix(config.get("ErrorOutputPrefix", ""), local, error_type=error_type)
     else:
-        folder = prefixes.object_prefix(config.get("Prefix", ""), local)
+        folder = prefixes.object_prefix(config.get("Prefix", ""), local, keys=keys)
     bucket = config["BucketARN"].rpartition(":")[2]
     key = folder + name
     try:
@@ -82,10 +90,12 @@ def write_object(
 
 
 def to_s3(
-    *, sandbox: Sandbox, stream: DeliveryStream, config: dict[str, Any], items: list[Item], at: dt.datetime
-) -> tuple[str, str]:
-    body = b"".join(item.data for item in items)
-    return write_object(sandbox=sandbox, stream=stream, config=config, body=body, oldest=items[0].arrived_at, at=at)
+    *, sandbox: Sandbox, stream: DeliveryStream, config: dict[str, Any], items: list[Item], at: dt.datetime,
+    keys: dict[str, dict[str, str]] | None = None, delimiter: bytes = b"",
+) -> tuple[str, str]:  # fmt: skip
+    body = b"".join(item.data + delimiter for item in items)
+    return write_object(sandbox=sandbox, stream=stream, config=config, body=body, oldest=items[0].arrived_at, at=at,
+                        keys=keys)  # fmt: skip
 
 
 def failed_lines(

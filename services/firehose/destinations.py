@@ -18,6 +18,7 @@ DESTINATION_ID = "destinationId-000000000001"
 S3_DEFAULT_HINTS = {"SizeInMBs": 5, "IntervalInSeconds": 300}
 HTTP_DEFAULT_HINTS = {"SizeInMBs": 5, "IntervalInSeconds": 300}
 HTTP_DEFAULT_RETRY_SECONDS = 300
+DYNAMIC_PARTITIONING_RETRY_SECONDS = 300
 BUILT_DESTINATIONS = (
     "ExtendedS3DestinationConfiguration",
     "S3DestinationConfiguration",
@@ -46,13 +47,13 @@ def _s3(config: dict[str, Any], *, extended: bool) -> dict[str, Any]:
     """An S3 (or extended S3) destination's description from its configuration."""
     prefix = config.get("Prefix", "")
     error_prefix = config.get("ErrorOutputPrefix", "")
-    dynamic = bool(config.get("DynamicPartitioningConfiguration", {}).get("Enabled"))
-    if dynamic:
-        raise NotEmulated("Firehose dynamic partitioning (DynamicPartitioningConfiguration) is not emulated yet.")
+    dynamic = extended and bool((config.get("DynamicPartitioningConfiguration") or {}).get("Enabled"))
     if extended:
-        transforming.check(config.get("ProcessingConfiguration"))
+        transforming.check(config.get("ProcessingConfiguration"), dynamic_partitioning=dynamic)
         converting.check(config)
     prefixes.check_prefixes(prefix, error_prefix, dynamic_partitioning=dynamic)
+    if dynamic:
+        _check_dynamic_partitioning(config, prefix, error_prefix)
     prefixes.check_time_zone(config.get("CustomTimeZone", ""))
     described: dict[str, Any] = {
         "RoleARN": config["RoleARN"],
@@ -75,9 +76,14 @@ def _s3(config: dict[str, Any], *, extended: bool) -> dict[str, Any]:
         if "S3BackupConfiguration" not in config:
             raise InvalidArgumentException("S3BackupConfiguration must be provided when S3BackupMode is Enabled.")
         described["S3BackupDescription"] = _s3(config["S3BackupConfiguration"], extended=False)
-    for passed in ("DataFormatConversionConfiguration", "DynamicPartitioningConfiguration"):
-        if passed in config:
-            described[passed] = config[passed]
+    if "DataFormatConversionConfiguration" in config:
+        described["DataFormatConversionConfiguration"] = config["DataFormatConversionConfiguration"]
+    if "DynamicPartitioningConfiguration" in config:
+        partitioning = dict(config["DynamicPartitioningConfiguration"])
+        if partitioning.get("Enabled"):
+            partitioning["RetryOptions"] = {"DurationInSeconds": DYNAMIC_PARTITIONING_RETRY_SECONDS,
+                                            **(partitioning.get("RetryOptions") or {})}  # fmt: skip
+        described["DynamicPartitioningConfiguration"] = partitioning
     if config.get("FileExtension"):
         if described["CompressionFormat"] != compression.UNCOMPRESSED and not config["FileExtension"].endswith(
             compression.EXTENSIONS[described["CompressionFormat"]]
@@ -91,6 +97,40 @@ def _s3(config: dict[str, Any], *, extended: bool) -> dict[str, Any]:
     if config.get("CustomTimeZone"):
         described["CustomTimeZone"] = config["CustomTimeZone"]
     return described
+
+
+def _check_dynamic_partitioning(config: dict[str, Any], prefix: str, error_prefix: str) -> None:
+    """AWS's rules for an extended S3 destination with DynamicPartitioningConfiguration Enabled."""
+    if not error_prefix:
+        raise InvalidArgumentException(
+            "ErrorOutputPrefix cannot be null or empty when dynamic partitioning is enabled."
+        )
+    if int((config.get("BufferingHints") or {}).get("IntervalInSeconds", 1)) == 0:
+        raise InvalidArgumentException(
+            "BufferingHints.IntervalInSeconds cannot be 0 when dynamic partitioning is enabled: zero buffering is "
+            "not available for dynamic partitioning."
+        )
+    query = transforming.query_of(config)
+    lambda_processor = transforming.processor_of(config)
+    if query is None and lambda_processor is None:
+        raise InvalidArgumentException(
+            "When dynamic partitioning is enabled, ProcessingConfiguration must be enabled with a MetadataExtraction "
+            "processor or a Lambda processor to create the partitioning keys."
+        )
+    for namespace, key in prefixes.partition_keys_used(prefix):
+        if namespace == transforming.QUERY_KEYS and query is None:
+            raise InvalidArgumentException(
+                f"Prefix uses !{{partitionKeyFromQuery:{key}}} but no MetadataExtraction processor is configured."
+            )
+        if namespace == transforming.QUERY_KEYS and query is not None and key not in query:
+            raise InvalidArgumentException(
+                f"Prefix uses !{{partitionKeyFromQuery:{key}}} but the MetadataExtractionQuery does not define "
+                f"the key {key}."
+            )
+        if namespace == transforming.LAMBDA_KEYS and lambda_processor is None:
+            raise InvalidArgumentException(
+                f"Prefix uses !{{partitionKeyFromLambda:{key}}} but no Lambda processor is configured."
+            )
 
 
 def _http(config: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -157,6 +197,11 @@ def updated(kind: str, current: dict[str, Any], access_key: str, params: dict[st
                 merged["S3BackupConfiguration"] = {**merged.get("S3BackupConfiguration", {}), **value}
             else:
                 merged[member] = value
+        was = dynamic_partitioning(current)
+        if dynamic_partitioning(merged) and not was:
+            raise InvalidArgumentException(
+                "Dynamic partitioning cannot be enabled on an existing delivery stream that was created without it."
+            )
         return _s3(merged, extended=True), access_key
     update = params.get("HttpEndpointDestinationUpdate")
     if update is None:
@@ -188,6 +233,10 @@ def description(kind: str, destination: dict[str, Any]) -> dict[str, Any]:
 
 _S3_PLAIN = ("RoleARN", "BucketARN", "Prefix", "ErrorOutputPrefix", "BufferingHints", "CompressionFormat",
              "EncryptionConfiguration", "CloudWatchLoggingOptions")  # fmt: skip
+
+
+def dynamic_partitioning(destination: dict[str, Any]) -> bool:
+    return bool((destination.get("DynamicPartitioningConfiguration") or {}).get("Enabled"))
 
 
 def buffering(kind: str, destination: dict[str, Any]) -> tuple[int, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from typing import Any
 
 from playground.sandboxes.models import Sandbox
@@ -110,14 +111,25 @@ def _text(data: bytes) -> dict[str, str]:
         return {"base64": base64.b64encode(data).decode()}
 
 
+def _partition(row: BufferedBatch) -> dict[str, str]:
+    """Dynamic partitioning: the partition a buffered record waits in (its keys), or why it has none."""
+    if row.error:
+        return {"partition": f"error: {row.error.partition(chr(10))[0].removeprefix('DynamicPartitioning.')}"}
+    if not row.partition:
+        return {}
+    keys = json.loads(row.partition)
+    return {"partition": " ".join(f"{key}={value}" for values in keys.values() for key, value in values.items())}
+
+
 def describe(*, sandbox: Sandbox, arn: str, now: dt.datetime) -> dict[str, Any] | None:
     stream = streams.by_arn(sandbox=sandbox, arn=arn)
     if stream is None or streams.is_gone(stream, now=now):
         return None
     buffered: list[dict[str, Any]] = []
     for row in BufferedBatch.objects.filter(stream=stream).order_by("id"):
+        partition = _partition(row)
         for data in row.records()[: PEEK - len(buffered)]:
-            buffered.append({"arrived_at": row.arrived_at.isoformat(), "size": len(data), **_text(data)})
+            buffered.append({"arrived_at": row.arrived_at.isoformat(), "size": len(data), **_text(data), **partition})
         if len(buffered) >= PEEK:
             break
     attributes = streams.description(stream, now=now)

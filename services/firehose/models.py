@@ -97,6 +97,12 @@ class BufferedBatch(models.Model):
     count = models.PositiveIntegerField()
     size = models.BigIntegerField()
     arrived_at = models.DateTimeField()
+    # Dynamic partitioning: the records' partition keys as canonical JSON ({namespace: {key:
+    # value}}) of the keys its Prefix uses, or `error` ("<code>\n<message>") why it has none (the
+    # query failed, or the active partition quota was reached). A partition's buffer is its rows;
+    # "" and "" for a stream without partitioning (or before a Lambda gives the keys).
+    partition = models.TextField(blank=True, default="")
+    error = models.CharField(max_length=512, blank=True, default="")
 
     class Meta:
         ordering = ["id"]

@@ -6,6 +6,9 @@ A Prefix or ErrorOutputPrefix may hold expressions `!{namespace:value}`:
     !{firehose:random-string}                      11 random letters and digits
     !{firehose:error-output-type}                  (ErrorOutputPrefix only) processing-failed,
                                                    http-endpoint-failed, ...
+    !{partitionKeyFromQuery:key}                   (dynamic partitioning, Prefix only) the
+    !{partitionKeyFromLambda:key}                  record's partition key from the
+                                                   MetadataExtraction query or the Lambda answer
 A Prefix without expressions gets the default `YYYY/MM/dd/HH/` after it; an error object without
 an ErrorOutputPrefix goes under `<error-output-type>/YYYY/MM/dd/HH/`. The object's name is
 `<stream name>-<version>-YYYY-MM-dd-HH-mm-ss-<uuid>` with the compression's extension.
@@ -23,7 +26,8 @@ import zoneinfo
 from services.firehose.exceptions import InvalidArgumentException
 
 EXPRESSION = re.compile(r"!\{([^{}:]*):([^{}]*)\}")
-NAMESPACES = ("timestamp", "firehose", "partitionKeyFromQuery", "partitionKeyFromLambda")
+PARTITION_NAMESPACES = ("partitionKeyFromQuery", "partitionKeyFromLambda")
+NAMESPACES = ("timestamp", "firehose", *PARTITION_NAMESPACES)
 FIREHOSE_VALUES = ("random-string", "error-output-type")
 RANDOM_ALPHABET = string.ascii_letters + string.digits
 MAX_EXPRESSIONS = 50
@@ -75,6 +79,20 @@ def check_prefixes(prefix: str, error_prefix: str, *, dynamic_partitioning: bool
         raise _refused("ErrorOutputPrefix cannot be null or empty when Prefix contains expressions")
     if has_expressions(error_prefix) and "!{firehose:error-output-type}" not in error_prefix:
         raise _refused("ErrorOutputPrefix must contain !{firehose:error-output-type} when it contains expressions")
+
+
+def partition_keys_used(prefix: str) -> list[tuple[str, str]]:
+    """The (namespace, key) of every partitionKeyFrom* expression of a prefix, in order."""
+    return [(namespace, value) for namespace, value in EXPRESSION.findall(prefix) if namespace in PARTITION_NAMESPACES]
+
+
+def missing_keys(prefix: str, keys: dict[str, dict[str, str]] | None) -> list[str]:
+    """The prefix's partition key expressions that `keys` gives no value for."""
+    return [
+        f"!{{{namespace}:{key}}}"
+        for namespace, key in partition_keys_used(prefix)
+        if key not in (keys or {}).get(namespace, {})
+    ]
 
 
 def check_time_zone(name: str) -> None:
@@ -158,11 +176,13 @@ def random_string() -> str:
     return "".join(secrets.choice(RANDOM_ALPHABET) for _ in range(11))
 
 
-def _evaluate(prefix: str, at: dt.datetime, *, error_type: str) -> str:
+def _evaluate(prefix: str, at: dt.datetime, *, error_type: str, keys: dict[str, dict[str, str]] | None = None) -> str:
     def replace(match: re.Match[str]) -> str:
         namespace, value = match.groups()
         if namespace == "timestamp":
             return java_format(value, at)
+        if namespace in PARTITION_NAMESPACES:
+            return (keys or {})[namespace][value]
         if value == "error-output-type":
             return error_type
         return random_string()
@@ -174,10 +194,11 @@ def hour_folders(at: dt.datetime) -> str:
     return at.strftime("%Y/%m/%d/%H/")
 
 
-def object_prefix(prefix: str, at: dt.datetime) -> str:
-    """The evaluated Prefix for records whose oldest arrived `at` (already in the destination's zone)."""
+def object_prefix(prefix: str, at: dt.datetime, *, keys: dict[str, dict[str, str]] | None = None) -> str:
+    """The evaluated Prefix for records whose oldest arrived `at` (already in the destination's
+    zone), of the partition `keys` (dynamic partitioning: see missing_keys)."""
     if has_expressions(prefix):
-        return _evaluate(prefix, at, error_type="")
+        return _evaluate(prefix, at, error_type="", keys=keys)
     return prefix + hour_folders(at)
 
 

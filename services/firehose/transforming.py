@@ -28,6 +28,7 @@ from typing import Any
 
 from playground.gateway.errors import AwsError, NotEmulated
 from services.awslambda.public import invoke_with_role
+from services.firehose import jq
 from services.firehose.delivery import Item
 from services.firehose.exceptions import InvalidArgumentException
 from services.firehose.models import KINESIS_SOURCE, DeliveryStream
@@ -39,6 +40,10 @@ DEFAULT_RETRIES = 3
 MAX_RETRIES = 300
 LAMBDA_PARAMETERS = ("LambdaArn", "NumberOfRetries", "RoleArn", "BufferSizeInMBs", "BufferIntervalInSeconds")
 RESULTS = ("Ok", "Dropped", "ProcessingFailed")
+PROCESSOR_TYPES = ("Lambda", "MetadataExtraction", "AppendDelimiterToRecord")
+JQ_ENGINE = "JQ-1.6"
+LAMBDA_KEYS = "partitionKeyFromLambda"
+QUERY_KEYS = "partitionKeyFromQuery"
 
 
 @dataclass(frozen=True)
@@ -78,17 +83,35 @@ def _number(name: str, value: str, low: float, high: float) -> float:
     return number
 
 
-def check(config: dict[str, Any] | None) -> None:
-    """A ProcessingConfiguration as CreateDeliveryStream and UpdateDestination check it."""
+def _parameters(processor: dict[str, Any]) -> dict[str, str]:
+    return {p["ParameterName"]: p["ParameterValue"] for p in processor.get("Parameters") or []}
+
+
+def _check_parameters(kind: str, parameters: dict[str, str], allowed: tuple[str, ...]) -> None:
+    for name in parameters:
+        if name not in allowed:
+            raise InvalidArgumentException(f"Parameter {name} is not supported for processor type {kind}.")
+
+
+def check(config: dict[str, Any] | None, *, dynamic_partitioning: bool = False) -> None:
+    """A ProcessingConfiguration as CreateDeliveryStream and UpdateDestination check it: Lambda,
+    MetadataExtraction (dynamic partitioning only) and AppendDelimiterToRecord processors."""
     if not config or not config.get("Enabled"):
         return
-    for processor in config.get("Processors") or []:
-        if processor["Type"] != "Lambda":
-            raise NotEmulated(f"Firehose {processor['Type']} processors are not emulated yet (Lambda is).")
-        parameters = {p["ParameterName"]: p["ParameterValue"] for p in processor.get("Parameters") or []}
-        for name in parameters:
-            if name not in LAMBDA_PARAMETERS:
-                raise InvalidArgumentException(f"Parameter {name} is not supported for processor type Lambda.")
+    processors = config.get("Processors") or []
+    for processor in processors:
+        kind = processor["Type"]
+        if kind not in PROCESSOR_TYPES:
+            raise NotEmulated(f"Firehose {kind} processors are not emulated yet ({', '.join(PROCESSOR_TYPES)} are).")
+        parameters = _parameters(processor)
+        if kind == "MetadataExtraction":
+            _check_metadata_extraction(parameters, dynamic_partitioning=dynamic_partitioning)
+            continue
+        if kind == "AppendDelimiterToRecord":
+            _check_parameters(kind, parameters, ("Delimiter",))
+            delimiter_of(parameters)
+            continue
+        _check_parameters(kind, parameters, LAMBDA_PARAMETERS)
         if not parameters.get("LambdaArn"):
             raise InvalidArgumentException("LambdaArn must be specified for processor type Lambda.")
         if "NumberOfRetries" in parameters:
@@ -97,8 +120,63 @@ def check(config: dict[str, Any] | None) -> None:
             _number("BufferSizeInMBs", parameters["BufferSizeInMBs"], 0.2, 3)
         if "BufferIntervalInSeconds" in parameters:
             _number("BufferIntervalInSeconds", parameters["BufferIntervalInSeconds"], 0, 900)
-    if sum(1 for p in config.get("Processors") or [] if p["Type"] == "Lambda") > 1:
-        raise InvalidArgumentException("Only one processor of type Lambda can be specified.")
+    for kind in PROCESSOR_TYPES:
+        if sum(1 for p in processors if p["Type"] == kind) > 1:
+            raise InvalidArgumentException(f"Only one processor of type {kind} can be specified.")
+
+
+def _check_metadata_extraction(parameters: dict[str, str], *, dynamic_partitioning: bool) -> None:
+    if not dynamic_partitioning:
+        raise InvalidArgumentException(
+            "Processor type MetadataExtraction is only supported when dynamic partitioning is enabled."
+        )
+    _check_parameters("MetadataExtraction", parameters, ("MetadataExtractionQuery", "JsonParsingEngine"))
+    for required in ("MetadataExtractionQuery", "JsonParsingEngine"):
+        if not parameters.get(required):
+            raise InvalidArgumentException(f"{required} must be specified for processor type MetadataExtraction.")
+    if parameters["JsonParsingEngine"] != JQ_ENGINE:
+        raise InvalidArgumentException(
+            f"JsonParsingEngine {parameters['JsonParsingEngine']} is not supported: it must be {JQ_ENGINE}."
+        )
+    jq.parse(parameters["MetadataExtractionQuery"])
+
+
+def delimiter_of(parameters: dict[str, str]) -> bytes:
+    """AppendDelimiterToRecord's delimiter: a newline, or Delimiter (base64, as AWS takes custom
+    delimiters)."""
+    if "Delimiter" not in parameters:
+        return b"\n"
+    try:
+        delimiter = base64.b64decode(parameters["Delimiter"], validate=True)
+    except (binascii.Error, ValueError):
+        delimiter = b""
+    if not delimiter:
+        raise InvalidArgumentException(
+            "Delimiter must be a non-empty base64-encoded string for processor type AppendDelimiterToRecord."
+        )
+    return delimiter
+
+
+def _processor(destination: dict[str, Any], kind: str) -> dict[str, str] | None:
+    config = destination.get("ProcessingConfiguration") or {}
+    if not config.get("Enabled"):
+        return None
+    for processor in config.get("Processors") or []:
+        if processor["Type"] == kind:
+            return _parameters(processor)
+    return None
+
+
+def query_of(destination: dict[str, Any]) -> jq.Query | None:
+    """The destination's MetadataExtraction query, parsed, if it has one."""
+    parameters = _processor(destination, "MetadataExtraction")
+    return jq.parse(parameters["MetadataExtractionQuery"]) if parameters else None
+
+
+def appended_delimiter(destination: dict[str, Any]) -> bytes | None:
+    """What AppendDelimiterToRecord adds after each delivered record, if the destination has it."""
+    parameters = _processor(destination, "AppendDelimiterToRecord")
+    return delimiter_of(parameters) if parameters is not None else None
 
 
 def processor_of(destination: dict[str, Any]) -> Processor | None:
@@ -141,25 +219,36 @@ class _BadAnswer(Exception):
         self.message = message
 
 
-def _read_answer(payload: bytes, ids: list[str]) -> list[tuple[str, str, bytes]]:
-    """[(recordId, result, data)] of a function's answer, or _BadAnswer as AWS rejects it."""
+def _partition_keys(record: dict[str, Any]) -> dict[str, str] | None:
+    """metadata.partitionKeys of an answered record (dynamic partitioning), values as text."""
+    keys = (record.get("metadata") or {}).get("partitionKeys")
+    if keys is None:
+        return None
+    if not isinstance(keys, dict):
+        raise TypeError("partitionKeys is not an object")
+    return {str(name): value if isinstance(value, str) else json.dumps(value) for name, value in keys.items()}
+
+
+def _read_answer(payload: bytes, ids: list[str]) -> list[tuple[str, str, bytes, dict[str, str] | None]]:
+    """[(recordId, result, data, partition keys)] of a function's answer, or _BadAnswer as AWS
+    rejects it."""
     try:
         answer = json.loads(payload)
         records = answer["records"]
-        read = [(str(r["recordId"]), str(r["result"]), base64.b64decode(r.get("data") or "", validate=True))
-                for r in records]  # fmt: skip
-    except (ValueError, KeyError, TypeError, binascii.Error):
+        read = [(str(r["recordId"]), str(r["result"]), base64.b64decode(r.get("data") or "", validate=True),
+                 _partition_keys(r)) for r in records]  # fmt: skip
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         raise _BadAnswer(
             "Lambda.JsonProcessingException",
             "There was an error parsing returned records from the Lambda function. Ensure that the returned records "
             "follow the status model required by Kinesis Firehose.",
         ) from None
-    seen = [record_id for record_id, _, _ in read]
+    seen = [record_id for record_id, _, _, _ in read]
     if len(set(seen)) != len(seen):
         raise _BadAnswer("Lambda.DuplicatedRecordId", "Multiple records were returned with the same record ID.")
     if set(seen) != set(ids):
         raise _BadAnswer("Lambda.MissingRecordId", "One or more record IDs were not returned.")
-    for _, result, _ in read:
+    for _, result, _, _ in read:
         if result not in RESULTS:
             raise _BadAnswer(
                 "Lambda.InvalidRecordResult",
@@ -184,7 +273,7 @@ def transform(stream: DeliveryStream, processor: Processor, items: list[Item], *
         ]  # fmt: skip
         problem = _BadAnswer("Lambda.FunctionError", "")
         attempts = 0
-        read: list[tuple[str, str, bytes]] | None = None
+        read: list[tuple[str, str, bytes, dict[str, str] | None]] | None = None
         while attempts <= processor.retries:
             attempts += 1
             done.invocations += 1
@@ -214,10 +303,11 @@ def transform(stream: DeliveryStream, processor: Processor, items: list[Item], *
         if read is None:
             done.failed.extend(Failed(item, problem.code, problem.message, attempts) for item in batch)
             continue
-        for record_id, result, data in read:
+        for record_id, result, data, keys in read:
             original = by_id[record_id]
             if result == "Ok":
-                done.ok.append(Item(data=data, arrived_at=original.arrived_at))
+                done.ok.append(Item(data=data, arrived_at=original.arrived_at,
+                                    keys={LAMBDA_KEYS: keys} if keys is not None else None))  # fmt: skip
             elif result == "ProcessingFailed":
                 done.failed.append(Failed(original, "Lambda.ProcessingFailedStatus",
                                           "ProcessingFailed status set for record", attempts))  # fmt: skip

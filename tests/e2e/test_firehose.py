@@ -87,3 +87,36 @@ def test_a_kinesis_sourced_stream_is_drawn_from_its_stream_and_fills_from_it(
     gui.clock("advance", "60")  # read within a second; the 300 s buffer keeps them
     expect(gui.badge("from-kinesis", "records")).to_have_text("3")
     gui.screenshot("kinesis-source")
+
+
+def test_the_inspector_shows_the_partition_each_buffered_record_waits_in(gui: Gui, student: Student, aws: Any) -> None:
+    s3 = aws("s3", info=student.sandbox)
+    firehose = aws("firehose", info=student.sandbox)
+    s3.create_bucket(Bucket="lake")
+    gui.clock("pause")
+    expect(gui.page.locator("#clock")).to_have_attribute("data-paused", "true")
+    query = [
+        {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{customer: .customer_id}"},
+        {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
+    ]
+    firehose.create_delivery_stream(
+        DeliveryStreamName="orders",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": "arn:aws:iam::123456789012:role/firehose-delivery", "BucketARN": "arn:aws:s3:::lake",
+            "Prefix": "customer=!{partitionKeyFromQuery:customer}/",
+            "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+            "DynamicPartitioningConfiguration": {"Enabled": True},
+            "ProcessingConfiguration": {"Enabled": True, "Processors": [{"Type": "MetadataExtraction",
+                                                                          "Parameters": query}]},
+        },
+    )  # fmt: skip
+    gui.clock("advance", "60")
+    expect(gui.badge("orders", "status")).to_have_text("ACTIVE")
+    firehose.put_record_batch(
+        DeliveryStreamName="orders", Records=[{"Data": b'{"customer_id": "ann"}'}, {"Data": b"not json"}]
+    )
+    expect(gui.badge("orders", "records")).to_have_text("2")
+    gui.select("orders")
+    partitions = gui.inspector.locator('[data-list="buffer"] [data-partition]')
+    expect(partitions).to_have_text(["partition customer=ann", "partition error: MetadataExtractionFailed"])
+    gui.screenshot("partitions")

@@ -67,7 +67,13 @@ export function bufferPanel(ctx, initial, config) {
               "li",
               { class: "firehose-record" },
               h("div", { class: "rec-data" }, clip(record.text ?? `base64: ${record.base64}`)),
-              h("div", { class: "rec-meta" }, h("span", {}, `${record.size} B`), h("span", {}, `arrived ${record.arrived_at.slice(11, 19)}`)),
+              h(
+                "div",
+                { class: "rec-meta" },
+                h("span", {}, `${record.size} B`),
+                h("span", {}, `arrived ${record.arrived_at.slice(11, 19)}`),
+                record.partition ? h("span", { dataset: { partition: "" } }, `partition ${record.partition}`) : null,
+              ),
             ),
           )
         : [h("li", { class: "muted" }, "The buffer is empty.")]),
