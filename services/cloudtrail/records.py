@@ -209,16 +209,25 @@ def user_name(principal_arn: str) -> str:
 
 
 def user_identity(call: ApiCall, *, account_id: str, session_created: dt.datetime | None) -> dict[str, Any]:
-    arn = call.principal_arn
-    if not arn:
+    if not call.principal_arn:
         if call.operation.endswith("WithWebIdentity"):
             return {"type": "WebIdentityUser"}
         if call.operation.endswith("WithSAML"):
             return {"type": "SAMLUser"}
         return {"type": "Unknown"}
+    return principal_identity(
+        call.principal_arn, access_key_id=call.access_key_id, account_id=account_id, session_created=session_created
+    )
+
+
+def principal_identity(
+    arn: str, *, access_key_id: str, account_id: str, session_created: dt.datetime | None
+) -> dict[str, Any]:
+    """The userIdentity of a principal of the account (an IAM user, an assumed role's session, a
+    federated user, root)."""
     identity: dict[str, Any] = {"principalId": principal_id(arn), "arn": arn, "accountId": account_id}
-    if call.access_key_id:
-        identity["accessKeyId"] = call.access_key_id
+    if access_key_id:
+        identity["accessKeyId"] = access_key_id
     attributes = {"mfaAuthenticated": "false"}
     if session_created is not None:
         attributes["creationDate"] = iso(session_created)
@@ -286,8 +295,9 @@ def record_of(call: ApiCall, *, account_id: str, session_created: dt.datetime | 
     return record
 
 
-def session_dates(calls: list[ApiCall]) -> dict[str, dt.datetime]:
-    """When each temporary key among the calls' keys was issued (sessionContext's creationDate)."""
+def session_dates(calls: list[Any]) -> dict[str, dt.datetime]:
+    """When each temporary key among the rows' keys was issued (sessionContext's creationDate);
+    the rows are call records or services' events (anything with an access_key_id)."""
     from playground.sandboxes.models import AccessKey
 
     keys = {call.access_key_id for call in calls if call.access_key_id and not call.access_key_id.startswith("AKIA")}
