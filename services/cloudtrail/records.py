@@ -45,6 +45,7 @@ READ_PREFIXES = (
 # The values the call record keeps in place of what it must not keep (redact.py).
 _HIDDEN = re.compile(r"^(\*\*\*|<\d+ (chars|bytes)>|<[A-Za-z]+>)$")
 _RESOURCE_MEMBER = re.compile(r"^(?P<kind>[A-Z][A-Za-z0-9]*?)(Name|Arn|ARN|Url|URL)$")
+_RESOURCE_URL = re.compile(r"^https?://[^/]+/(?P<account>\d{12})/(?P<name>[^/?#]+)$")
 _NOT_RESOURCES = frozenset({"NextToken", "RoleSessionName", "MarkerName", "ContentType", "AttributeName"})
 CONSOLE_USER_AGENT = "playground-console"
 
@@ -190,13 +191,21 @@ def resources(call: ApiCall) -> list[dict[str, str]]:
 
 def _data_arns(call: ApiCall) -> list[str]:
     """The ARNs a data event names: an S3 object's arn:aws:s3:::<bucket>/<key> (the form S3 data
-    event selectors match), else the ARNs among its parameters."""
+    event selectors match), else the ARNs among its parameters, a resource URL of the form
+    https://<host>/<account>/<name> (an SQS QueueUrl) read as arn:aws:<service>:<region>:<account>:<name>."""
     params = call.params if isinstance(call.params, dict) else {}
     bucket = params.get("Bucket")
     if isinstance(bucket, str):
         key = params.get("Key")
         return [f"arn:aws:s3:::{bucket}/{key if isinstance(key, str) else ''}"]
-    return [item["ResourceName"] for item in resources(call) if item["ResourceName"].startswith("arn:")]
+    found = []
+    for item in resources(call):
+        name = item["ResourceName"]
+        if name.startswith("arn:"):
+            found.append(name)
+        elif match := _RESOURCE_URL.match(name):
+            found.append(f"arn:aws:{call.service}:{call.region}:{match['account']}:{match['name']}")
+    return found
 
 
 def user_name(principal_arn: str) -> str:

@@ -340,4 +340,6 @@ def test_sns_sending_to_a_queue_is_an_sqs_data_event_of_the_service(
     assert str(uuid.UUID(record["sharedEventID"])) == record["sharedEventID"]
     assert by_hand[0]["eventCategory"] == "Data"
     assert "sharedEventID" not in by_hand[0]
+    # The student's own send names the queue by its URL; the record names it by its ARN too.
+    assert by_hand[0]["resources"] == [{"accountId": sandbox.account_id, "type": "AWS::SQS::Queue", "ARN": queue_arn}]
     assert [r["eventName"] for r in records if r["eventName"] == "GenerateDataKey"] == ["GenerateDataKey"]
