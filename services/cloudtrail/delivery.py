@@ -77,7 +77,10 @@ def deliver(trail: Trail, *, now: dt.datetime) -> None:
     found_all = [
         (call.at, 0, call.pk, call.region, record)
         for call, record in zip(calls, records.records_of(calls, account_id=account), strict=True)
-    ] + [(row.at, 1, row.pk, row.region, servicelog.record_of(row, account_id=account)) for row in services]
+    ] + [
+        (row.at, 1, row.pk, row.region, record)
+        for row, record in zip(services, servicelog.records_of(services, account_id=account), strict=True)
+    ]
     by_region: dict[str, list[dict[str, Any]]] = {}
     for _at, _kind, _pk, region, record in sorted(found_all, key=lambda item: item[:3]):
         if (trail.multi_region or region == trail.region) and trails.wants(trail, record):

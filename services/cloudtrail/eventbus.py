@@ -116,8 +116,7 @@ def send_service_events(its_trails: list[Trail], rows: list[ServiceEvent]) -> in
     now = Clock.current(sandbox.pk).now()
     count = 0
     with transaction.atomic():
-        for row in rows:
-            record = servicelog.record_of(row, account_id=sandbox.account_id)
+        for row, record in zip(rows, servicelog.records_of(rows, account_id=sandbox.account_id), strict=True):
             if not any(
                 (trail.multi_region or trail.region == row.region) and trails.wants(trail, record)
                 for trail in its_trails

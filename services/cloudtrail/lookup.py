@@ -157,16 +157,22 @@ def _scan(rows: Any, after: tuple[dt.datetime, int, int] | None, kind: int) -> I
 
 
 def _service_rows(sandbox: Sandbox, region: str | None, attribute: tuple[str, str] | None) -> Any:
+    """The services' events that are management events (a data event, SQS SendMessage made by
+    SNS, goes to trails only, as a call's does)."""
     rows = ServiceEvent.objects.filter(sandbox=sandbox)
     if region:
         rows = rows.filter(region=region)
+    for service, operations in records.data_event_operations().items():
+        rows = rows.exclude(service=service, operation__in=operations, event_type="AwsApiCall")
     if attribute is None:
         return rows
     key, value = attribute
     if key == "EventName":
         return rows.filter(operation=value)
-    if key in ("AccessKeyId", "Username"):  # a service's events carry neither
-        return rows.none()
+    if key == "AccessKeyId":  # the principal a service acted for, when it did (KMS calls SQS made for a send)
+        return rows.filter(access_key_id=value)
+    if key == "Username":
+        return rows.filter(Q(principal_arn__endswith="/" + value) | Q(principal_arn__endswith=":" + value))
     if key == "EventId":
         pk = servicelog.pk_of(value, account_id=sandbox.account_id)
         return rows.filter(pk=pk) if pk is not None else rows.none()
@@ -179,6 +185,8 @@ def _service_rows(sandbox: Sandbox, region: str | None, attribute: tuple[str, st
 
 
 def _service_matches(row: ServiceEvent, key: str, value: str) -> bool:
+    if key == "Username":
+        return records.user_name(row.principal_arn) == value
     if key == "ResourceType":
         return any(item["ResourceType"] == value for item in servicelog.lookup_resources(row))
     if key == "ResourceName":
@@ -237,13 +245,15 @@ def _with_records(sandbox: Sandbox, rows: list[Any]) -> list[tuple[dict[str, Any
     """[(record, LookupEvents' event)] of calls and services' events, in the order given."""
     calls = [row for row in rows if isinstance(row, ApiCall)]
     of_calls = iter(records.records_of(calls, account_id=sandbox.account_id))
+    services = [row for row in rows if not isinstance(row, ApiCall)]
+    of_services = iter(servicelog.records_of(services, account_id=sandbox.account_id))
     found = []
     for row in rows:
         if isinstance(row, ApiCall):
             record = next(of_calls)
             found.append((record, _event(row, record)))
         else:
-            record = servicelog.record_of(row, account_id=sandbox.account_id)
+            record = next(of_services)
             found.append((record, _service_event(row, record)))
     return found
 
@@ -267,7 +277,7 @@ def _event(call: ApiCall, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _service_event(row: ServiceEvent, record: dict[str, Any]) -> dict[str, Any]:
-    return {
+    event: dict[str, Any] = {
         "EventId": record["eventID"],
         "EventName": row.operation,
         "ReadOnly": "true" if row.read_only else "false",
@@ -276,6 +286,12 @@ def _service_event(row: ServiceEvent, record: dict[str, Any]) -> dict[str, Any]:
         "Resources": servicelog.lookup_resources(row),
         "CloudTrailEvent": records.dumps(record),
     }
+    if row.access_key_id:
+        event["AccessKeyId"] = row.access_key_id
+    name = records.user_name(row.principal_arn)
+    if name:
+        event["Username"] = name
+    return event
 
 
 def history(*, sandbox: Sandbox, region: str | None, now: dt.datetime, limit: int = 20) -> list[dict[str, Any]]:

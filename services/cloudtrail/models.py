@@ -113,8 +113,13 @@ class ServiceEvent(models.Model):
     operation = models.CharField(max_length=128)  # eventName
     event_type = models.CharField(max_length=32)  # AwsApiCall or AwsServiceEvent
     invoked_by = models.CharField(max_length=128)  # "sqs.amazonaws.com", "AWS Internal"
+    # The principal the service acted for (its call carried that principal's identity): empty for
+    # a service acting as itself (userIdentity type AWSService).
+    principal_arn = models.CharField(max_length=256, blank=True, default="")
+    access_key_id = models.CharField(max_length=128, blank=True, default="")
     read_only = models.BooleanField(default=False)
     params = models.JSONField(null=True, blank=True, default=None)  # requestParameters, AWS's member names
+    response = models.JSONField(null=True, blank=True, default=None)  # responseElements, the same
     resources = models.JSONField(default=list)  # [{"type", "ARN"}]
     additional = models.JSONField(null=True, blank=True, default=None)  # additionalEventData
     details = models.JSONField(null=True, blank=True, default=None)  # serviceEventDetails

@@ -1,10 +1,18 @@
 """What other services may use of CloudTrail (docs/services.md: services meet through public doors).
 
 service_call   record an API call a service made of another AWS API for the account, one that
-               never passed the gateway: KMS's GenerateDataKey made by SQS for a queue with
-               KmsMasterKeyId is recorded as a KMS event whose userIdentity is the calling
-               service (type AWSService, invokedBy "sqs.amazonaws.com"), sourceIPAddress and
-               userAgent "sqs.amazonaws.com", eventType AwsApiCall.
+               never passed the gateway, sourceIPAddress and userAgent the calling service,
+               eventType AwsApiCall:
+               - for a principal of the account (principal_arn, access_key_id: KMS's
+                 GenerateDataKey made by SQS to seal the message a student sends to a queue with
+                 KmsMasterKeyId): userIdentity is the principal's, with invokedBy
+                 "sqs.amazonaws.com";
+               - as the service itself (no principal: SQS SendMessage made by SNS delivering to
+                 a subscribed queue): userIdentity {"type": "AWSService", "invokedBy":
+                 "sns.amazonaws.com"}, and a sharedEventID.
+               An operation its service declares a data event (ServiceApp.data_events: SQS's
+               SendMessage) is recorded as one: trails whose selectors take it get it,
+               LookupEvents never shows it.
 service_event  record a service's own event, one no API request caused (eventType
                AwsServiceEvent): KMS rotating a key automatically (RotateKey), with its
                serviceEventDetails.
@@ -35,16 +43,22 @@ def service_call(
     read_only: bool,
     now: dt.datetime,
     request_parameters: dict[str, Any] | None = None,
+    response_elements: dict[str, Any] | None = None,
     resources: list[dict[str, str]] | None = None,
     additional_event_data: dict[str, Any] | None = None,
+    principal_arn: str = "",
+    access_key_id: str = "",
 ) -> None:
     """One API call of `service` ("kms") made by the AWS service `invoked_by`
-    ("sqs.amazonaws.com"). request_parameters in AWS's lowerCamelCase member names; resources as
+    ("sqs.amazonaws.com"), for the principal `principal_arn` (signed with `access_key_id`) or,
+    without one, as the service itself. request_parameters and response_elements in AWS's
+    lowerCamelCase member names, what AWS never records left out; resources as
     [{"type": "AWS::KMS::Key", "ARN": ...}]."""
     record_service_event(
         sandbox=sandbox, region=region, service=service, operation=operation, event_type="AwsApiCall",
         invoked_by=invoked_by, read_only=read_only, at=now, params=request_parameters,
-        resources=resources or [], additional=additional_event_data, details=None,
+        response=response_elements, resources=resources or [], additional=additional_event_data, details=None,
+        principal_arn=principal_arn, access_key_id=access_key_id,
     )  # fmt: skip
 
 

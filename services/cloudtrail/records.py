@@ -45,6 +45,7 @@ READ_PREFIXES = (
 # The values the call record keeps in place of what it must not keep (redact.py).
 _HIDDEN = re.compile(r"^(\*\*\*|<\d+ (chars|bytes)>|<[A-Za-z]+>)$")
 _RESOURCE_MEMBER = re.compile(r"^(?P<kind>[A-Z][A-Za-z0-9]*?)(Name|Arn|ARN|Url|URL)$")
+_RESOURCE_URL = re.compile(r"^https?://[^/]+/(?P<account>\d{12})/(?P<name>[^/?#]+)$")
 _NOT_RESOURCES = frozenset({"NextToken", "RoleSessionName", "MarkerName", "ContentType", "AttributeName"})
 CONSOLE_USER_AGENT = "playground-console"
 
@@ -190,13 +191,21 @@ def resources(call: ApiCall) -> list[dict[str, str]]:
 
 def _data_arns(call: ApiCall) -> list[str]:
     """The ARNs a data event names: an S3 object's arn:aws:s3:::<bucket>/<key> (the form S3 data
-    event selectors match), else the ARNs among its parameters."""
+    event selectors match), else the ARNs among its parameters, a resource URL of the form
+    https://<host>/<account>/<name> (an SQS QueueUrl) read as arn:aws:<service>:<region>:<account>:<name>."""
     params = call.params if isinstance(call.params, dict) else {}
     bucket = params.get("Bucket")
     if isinstance(bucket, str):
         key = params.get("Key")
         return [f"arn:aws:s3:::{bucket}/{key if isinstance(key, str) else ''}"]
-    return [item["ResourceName"] for item in resources(call) if item["ResourceName"].startswith("arn:")]
+    found = []
+    for item in resources(call):
+        name = item["ResourceName"]
+        if name.startswith("arn:"):
+            found.append(name)
+        elif match := _RESOURCE_URL.match(name):
+            found.append(f"arn:aws:{call.service}:{call.region}:{match['account']}:{match['name']}")
+    return found
 
 
 def user_name(principal_arn: str) -> str:
@@ -209,16 +218,25 @@ def user_name(principal_arn: str) -> str:
 
 
 def user_identity(call: ApiCall, *, account_id: str, session_created: dt.datetime | None) -> dict[str, Any]:
-    arn = call.principal_arn
-    if not arn:
+    if not call.principal_arn:
         if call.operation.endswith("WithWebIdentity"):
             return {"type": "WebIdentityUser"}
         if call.operation.endswith("WithSAML"):
             return {"type": "SAMLUser"}
         return {"type": "Unknown"}
+    return principal_identity(
+        call.principal_arn, access_key_id=call.access_key_id, account_id=account_id, session_created=session_created
+    )
+
+
+def principal_identity(
+    arn: str, *, access_key_id: str, account_id: str, session_created: dt.datetime | None
+) -> dict[str, Any]:
+    """The userIdentity of a principal of the account (an IAM user, an assumed role's session, a
+    federated user, root)."""
     identity: dict[str, Any] = {"principalId": principal_id(arn), "arn": arn, "accountId": account_id}
-    if call.access_key_id:
-        identity["accessKeyId"] = call.access_key_id
+    if access_key_id:
+        identity["accessKeyId"] = access_key_id
     attributes = {"mfaAuthenticated": "false"}
     if session_created is not None:
         attributes["creationDate"] = iso(session_created)
@@ -286,8 +304,9 @@ def record_of(call: ApiCall, *, account_id: str, session_created: dt.datetime | 
     return record
 
 
-def session_dates(calls: list[ApiCall]) -> dict[str, dt.datetime]:
-    """When each temporary key among the calls' keys was issued (sessionContext's creationDate)."""
+def session_dates(calls: list[Any]) -> dict[str, dt.datetime]:
+    """When each temporary key among the rows' keys was issued (sessionContext's creationDate);
+    the rows are call records or services' events (anything with an access_key_id)."""
     from playground.sandboxes.models import AccessKey
 
     keys = {call.access_key_id for call in calls if call.access_key_id and not call.access_key_id.startswith("AKIA")}

@@ -22,6 +22,11 @@ KMS.DisabledException as its KmsDisabled shape, and so on). new_data_key publish
 "generate-data-key" flow from the queue or topic ARN to the key, reuse_data_key with a
 source_arn a "decrypt" flow; both are recorded in CloudTrail as KMS events invoked by the service
 that owns source_arn (services/cloudtrail/public.py service_call: invokedBy "sqs.amazonaws.com").
+Give `caller` (Caller: the principal whose request needed the key, the producer of a SendMessage,
+the consumer of a ReceiveMessage, the publisher of a Publish) and the record carries that
+principal's identity, as AWS records a service calling KMS on a principal's behalf; without it
+(SNS delivering a topic's message, SQS sending for SNS) the identity is the service's own
+(AWSService).
 
 SNS checks the key on every Publish (services/sns/publishing.py) and reuses a data key for five
 minutes.
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -48,6 +54,7 @@ from services.kms.specs import ENCRYPT_DECRYPT, SYMMETRIC_DEFAULT
 __all__ = [
     "SNS_ERRORS",
     "SQS_ERRORS",
+    "Caller",
     "DataKey",
     "aws_managed_key",
     "data_key_for",
@@ -85,6 +92,15 @@ SNS_ERRORS = {
 }
 
 
+@dataclass(frozen=True)
+class Caller:
+    """The principal a service calls KMS for: its ARN and the access key id its request was signed
+    with (empty for the console's calls)."""
+
+    principal_arn: str
+    access_key_id: str = ""
+
+
 def sns_context(topic_arn: str) -> dict[str, str]:
     """The encryption context SNS binds a topic's data keys to."""
     return {"aws:sns:topicArn": topic_arn}
@@ -115,16 +131,20 @@ def new_data_key(
     context: dict[str, str],
     source_arn: str,
     now: dt.datetime,
+    caller: Caller | None = None,
 ) -> DataKey:
     """A fresh AES-256 data key under the master key (a GenerateDataKey, shown as a flow from
-    `source_arn` to the key)."""
+    `source_arn` to the key, made for `caller`)."""
     key = master_key(sandbox=sandbox, region=region, key_id=key_id, now=now)
     data_key = crypto.generate_data_key(
         sandbox=sandbox, region=region, key_id=key.key_id, key_spec="AES_256", encryption_context=context,
         caller=source_arn, now=now,
     )  # fmt: skip
     params: dict[str, Any] = {"keyId": key_id, "keySpec": "AES_256", "encryptionContext": context}
-    _to_cloudtrail("GenerateDataKey", params, data_key, sandbox=sandbox, region=region, source_arn=source_arn, now=now)
+    _to_cloudtrail(
+        "GenerateDataKey", params, data_key, sandbox=sandbox, region=region, source_arn=source_arn, now=now,
+        caller=caller,
+    )  # fmt: skip
     return data_key
 
 
@@ -136,6 +156,7 @@ def reuse_data_key(
     context: dict[str, str],
     now: dt.datetime,
     source_arn: str = "",
+    caller: Caller | None = None,
 ) -> DataKey:
     """The plaintext of a data key made earlier, from KMS (Decrypt), checking its key is still
     usable. With `source_arn` the call is shown as a "decrypt" flow from it to the key."""
@@ -145,7 +166,9 @@ def reuse_data_key(
     )  # fmt: skip
     data_key = DataKey(decrypted.plaintext, ciphertext, decrypted.key_arn, decrypted.key_material_id)
     params: dict[str, Any] = {"encryptionAlgorithm": SYMMETRIC_DEFAULT, "encryptionContext": context}
-    _to_cloudtrail("Decrypt", params, data_key, sandbox=sandbox, region=region, source_arn=source_arn, now=now)
+    _to_cloudtrail(
+        "Decrypt", params, data_key, sandbox=sandbox, region=region, source_arn=source_arn, now=now, caller=caller
+    )
     return data_key
 
 
@@ -158,9 +181,11 @@ def _to_cloudtrail(
     region: str,
     source_arn: str,
     now: dt.datetime,
+    caller: Caller | None,
 ) -> None:
     """Record the KMS call a service made for the resource `source_arn` (a queue's or topic's ARN)
-    as CloudTrail does: a KMS event invoked by that service (sqs.amazonaws.com)."""
+    as CloudTrail does: a KMS event invoked by that service (sqs.amazonaws.com), with the identity
+    of the principal it acted for when there is one."""
     if not source_arn.startswith("arn:") or source_arn.count(":") < 5:
         return
     from services.cloudtrail.public import service_call  # CloudTrail reaches S3 and SNS, which reach KMS
@@ -170,6 +195,7 @@ def _to_cloudtrail(
         invoked_by=f"{source_arn.split(':')[2]}.amazonaws.com", read_only=True, now=now,
         request_parameters=params, resources=[{"type": "AWS::KMS::Key", "ARN": data_key.key_arn}],
         additional_event_data={"keyMaterialId": data_key.key_material_id} if data_key.key_material_id else None,
+        principal_arn=caller.principal_arn if caller else "", access_key_id=caller.access_key_id if caller else "",
     )  # fmt: skip
 
 
@@ -199,6 +225,7 @@ def data_key_for(
     held_since: dt.datetime | None,
     reuse: dt.timedelta,
     now: dt.datetime,
+    caller: Caller | None = None,
 ) -> tuple[DataKey, bool]:
     """The data key to seal with, and whether it was fetched from KMS just now.
 
@@ -208,7 +235,9 @@ def data_key_for(
     the key is disabled, pending deletion, deleted or unusable."""
     if held and holds(held, held_since, reuse=reuse, now=now):
         return crypto.open_held(sandbox=sandbox, region=region, ciphertext=held, context=context), False
-    fresh = new_data_key(sandbox=sandbox, region=region, key_id=key_id, context=context, source_arn=source_arn, now=now)
+    fresh = new_data_key(
+        sandbox=sandbox, region=region, key_id=key_id, context=context, source_arn=source_arn, now=now, caller=caller
+    )
     return fresh, True
 
 
@@ -221,6 +250,7 @@ def open_data_key(
     source_arn: str,
     held: bool,
     now: dt.datetime,
+    caller: Caller | None = None,
 ) -> DataKey:
     """The plaintext of the data key a stored item was sealed with: from the service's own cache
     when it still `held` that key (no KMS call), otherwise from KMS (Decrypt, which fails when
@@ -228,8 +258,9 @@ def open_data_key(
     if held:
         return crypto.open_held(sandbox=sandbox, region=region, ciphertext=ciphertext, context=context)
     return reuse_data_key(
-        sandbox=sandbox, region=region, ciphertext=ciphertext, context=context, now=now, source_arn=source_arn
-    )
+        sandbox=sandbox, region=region, ciphertext=ciphertext, context=context, now=now, source_arn=source_arn,
+        caller=caller,
+    )  # fmt: skip
 
 
 def seal(data_key: bytes | None, plaintext: bytes, *, aad: bytes = b"") -> bytes:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import requests
 
 from services.sns import delivery, envelopes, outboxes
-from services.sns.delivery import SNS_SENDER_ID, Deliverer, Note, Outcome, Prepared, register_deliverer
+from services.sns.delivery import SNS_PRINCIPAL, SNS_SENDER_ID, Deliverer, Note, Outcome, Prepared, register_deliverer
 from services.sns.models import Delivery
 from services.sns.policies import queue_allows_topic
 
@@ -80,7 +80,9 @@ def _deliver_sqs(note: Note) -> Outcome:
         deduplication_id=note.deduplication_id if queue.fifo else None,
     )
     checked = check_message(queue, outgoing)  # raises (SQS's error) before anything is written
-    [sent] = messages_send(queue, [checked], sender_id=SNS_SENDER_ID, now=note.now or note.sent_at)
+    [sent] = messages_send(
+        queue, [checked], sender_id=SNS_SENDER_ID, now=note.now or note.sent_at, service_principal=SNS_PRINCIPAL
+    )
     return Outcome.ok(sqs_message_id=sent.message_id)
 
 

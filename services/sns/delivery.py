@@ -48,6 +48,8 @@ LOG = logging.getLogger(__name__)
 LEASE = dt.timedelta(seconds=60)
 DUE_BATCH = 25
 SNS_SENDER_ID = "AIDAIT2UOQQY3AUEKVGXU"  # SenderId SQS shows for messages SNS sent
+# Who SNS's sends to SQS are made by: the queue policy's principal, CloudTrail's invokedBy.
+SNS_PRINCIPAL = "sns.amazonaws.com"
 
 
 @dataclass
@@ -365,7 +367,7 @@ def dead_letter(
         )
         try:
             with transaction.atomic():
-                message_send(queue, outgoing, sender_id=SNS_SENDER_ID, now=now)
+                message_send(queue, outgoing, sender_id=SNS_SENDER_ID, now=now, service_principal=SNS_PRINCIPAL)
         except AwsError as problem:
             refusal = f"the dead-letter queue refused the message: {problem.message}"
     if refusal:

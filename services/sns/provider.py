@@ -50,7 +50,7 @@ LIMITATIONS (deliberate differences from AWS):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playground.gateway.errors import AwsError
 from playground.gateway.registry import Provider, register
@@ -66,6 +66,16 @@ from services.sns import (
     topics,
 )
 from services.sns.exceptions import InvalidParameterException
+
+if TYPE_CHECKING:
+    from services.kms.public import Caller
+
+
+def _caller(ctx: RequestContext) -> Caller:
+    """Who a KMS call made for this request acts for (CloudTrail names the publisher)."""
+    from services.kms.public import sse
+
+    return sse.Caller(ctx.principal_arn, ctx.access_key.access_key_id if ctx.access_key else "")
 
 
 def _parameter_name(path: str) -> str:
@@ -261,6 +271,7 @@ class SnsProvider(Provider):
             deduplication_id=params.get("MessageDeduplicationId"),
             base_url=self._base_url(ctx),
             now=ctx.now,
+            caller=_caller(ctx),
         )
         return published.as_output()
 
@@ -273,6 +284,7 @@ class SnsProvider(Provider):
             entries=params.get("PublishBatchRequestEntries") or [],
             base_url=self._base_url(ctx),
             now=ctx.now,
+            caller=_caller(ctx),
         )
         return {"Successful": successful, "Failed": failed}
 

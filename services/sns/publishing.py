@@ -40,7 +40,7 @@ from services.sns.messages import check_attributes, check_fifo_id, check_message
 from services.sns.models import DeduplicationRecord, Subscription, Topic
 
 if TYPE_CHECKING:
-    from services.kms.public import DataKey
+    from services.kms.public import Caller, DataKey
 
 DEDUPLICATION_INTERVAL = dt.timedelta(minutes=5)
 DATA_KEY_REUSE = dt.timedelta(minutes=5)
@@ -68,10 +68,11 @@ class Published:
 # --- encryption at rest --------------------------------------------------------------------------------
 
 
-def _check_encryption(topic: Topic, *, now: dt.datetime) -> DataKey | None:
+def _check_encryption(topic: Topic, *, now: dt.datetime, caller: Caller | None = None) -> DataKey | None:
     """With KmsMasterKeyId, SNS holds a data key made under the KMS key (GenerateDataKey, reused for
-    five minutes) and seals what it keeps of a message with it (queued HTTP/S deliveries); a
-    disabled, deleted or unusable key fails the publish with SNS's KMS* error."""
+    five minutes; recorded as made for `caller`, the publisher) and seals what it keeps of a
+    message with it (queued HTTP/S deliveries); a disabled, deleted or unusable key fails the
+    publish with SNS's KMS* error."""
     key_id = str(topic.attributes.get("KmsMasterKeyId") or "")
     if not key_id:
         return None
@@ -93,8 +94,9 @@ def _check_encryption(topic: Topic, *, now: dt.datetime) -> DataKey | None:
             if reused.key_arn == master.arn:
                 return reused
         data_key = sse.new_data_key(
-            sandbox=topic.sandbox, region=topic.region, key_id=key_id, context=context, source_arn=topic.arn, now=now
-        )
+            sandbox=topic.sandbox, region=topic.region, key_id=key_id, context=context, source_arn=topic.arn, now=now,
+            caller=caller,
+        )  # fmt: skip
     except KmsError as problem:
         shape = sse.SNS_ERRORS.get(problem.code, "KMSInvalidStateException")
         raise KMS_ERRORS[shape](problem.message or f"The KMS key {key_id} cannot be used") from None
@@ -160,6 +162,7 @@ def topic_publish(
     deduplication_id: str | None = None,
     base_url: str | None = None,
     now: dt.datetime,
+    caller: Caller | None = None,
 ) -> Published:
     """Publish a message to a topic and hand it to every subscriber whose filter policy accepts it.
 
@@ -173,7 +176,7 @@ def topic_publish(
     check_subject(subject)
     document = check_structure(message, structure)
     group_id, deduplication_id = _check_fifo_parameters(topic, message, group_id, deduplication_id)
-    data_key = _check_encryption(topic, now=now)
+    data_key = _check_encryption(topic, now=now, caller=caller)
     message_id = new_message_id()
     sequence_number = ""
     if topic.fifo:
@@ -285,6 +288,7 @@ def publish(
     deduplication_id: str | None,
     base_url: str,
     now: dt.datetime,
+    caller: Caller | None = None,
 ) -> Published:
     """Publish to a topic (TopicArn, or a topic's TargetArn), a platform endpoint or a phone number."""
     given = [value for value in (topic_arn, target_arn, phone_number) if value]
@@ -310,6 +314,7 @@ def publish(
         deduplication_id=deduplication_id,
         base_url=base_url,
         now=now,
+        caller=caller,
     )
 
 
@@ -375,7 +380,7 @@ _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
 def publish_batch(
-    *, topic: Topic, entries: list[dict[str, Any]], base_url: str, now: dt.datetime
+    *, topic: Topic, entries: list[dict[str, Any]], base_url: str, now: dt.datetime, caller: Caller | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(Successful, Failed) as PublishBatch answers them; batch-level problems raise."""
     from services.sns.exceptions import (
@@ -419,6 +424,7 @@ def publish_batch(
                     deduplication_id=entry.get("MessageDeduplicationId"),
                     base_url=base_url,
                     now=now,
+                    caller=caller,
                 )
         except AwsError as problem:
             failed.append({"Id": entry["Id"], "Code": problem.code, "Message": problem.message, "SenderFault": True})

@@ -42,9 +42,10 @@ class Sealer:
         return sse.seal(self.plaintext_key, body.encode("utf-8"), aad=message_id.encode("ascii"))
 
 
-def sealer_for(queue: Queue, *, now: dt.datetime) -> Sealer | None:
+def sealer_for(queue: Queue, *, now: dt.datetime, caller: sse.Caller | None = None) -> Sealer | None:
     """The sealer for a send to `queue` (None when it has no KmsMasterKeyId), fetching a new data
-    key when the held one is missing or past its reuse period. Raises SQS's Kms* errors."""
+    key when the held one is missing or past its reuse period (for `caller`, the producer: KMS's
+    CloudTrail record names it). Raises SQS's Kms* errors."""
     key_id = queue.kms_master_key_id
     if not key_id:
         return None
@@ -60,6 +61,7 @@ def sealer_for(queue: Queue, *, now: dt.datetime) -> Sealer | None:
             held_since=queue.data_key_fetched_at,
             reuse=dt.timedelta(seconds=queue.kms_data_key_reuse_period_seconds),
             now=now,
+            caller=caller,
         )
     except KmsError as problem:
         raise _sqs_error(problem, key_id) from None
@@ -79,9 +81,10 @@ def forget_data_key(queue: Queue) -> None:
 class Opener:
     """Opens the sealed bodies of one queue's messages for one call, each data key fetched once."""
 
-    def __init__(self, queue: Queue, *, now: dt.datetime) -> None:
+    def __init__(self, queue: Queue, *, now: dt.datetime, caller: sse.Caller | None = None) -> None:
         self.queue = queue
         self.now = now
+        self.caller = caller  # the consumer, for KMS's CloudTrail record of a Decrypt
         self._keys: dict[bytes, bytes | None] = {}
 
     def body(self, message: Message) -> str:
@@ -116,6 +119,7 @@ class Opener:
                 source_arn=queue.arn,
                 held=held,
                 now=self.now,
+                caller=self.caller,
             ).plaintext
         except KmsError as problem:
             raise _sqs_error(problem, queue.kms_master_key_id or sealed_for) from None

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from playground.live import wakeup
+from services.kms.public import sse
 from services.sqs import encryption, events, fifo
 from services.sqs import metrics as sqs_metrics
 from services.sqs.exceptions import InvalidMessageContents, InvalidParameterValue, MissingParameter, invalid_parameter
@@ -284,9 +285,22 @@ class Sent:
         return output
 
 
-def messages_send(queue: Queue, checked: list[Checked], *, sender_id: str, now: dt.datetime) -> list[Sent]:
+def messages_send(
+    queue: Queue,
+    checked: list[Checked],
+    *,
+    sender_id: str,
+    now: dt.datetime,
+    caller: sse.Caller | None = None,
+    service_principal: str = "",
+) -> list[Sent]:
     """Enqueue checked messages in order; FIFO repeats within the deduplication interval are accepted,
-    answered with the first send's ids, and not enqueued again."""
+    answered with the first send's ids, and not enqueued again.
+
+    `caller`: the principal whose request this is (a data key fetched for the send is recorded as
+    fetched for it). `service_principal`: an AWS service sending as itself ("sns.amazonaws.com",
+    SNS delivering to a subscribed queue): the send never passed the gateway, so it is recorded in
+    CloudTrail here, as that service's SendMessage (a data event)."""
     results: list[Sent | None] = [None] * len(checked)
     rows: list[Message] = []
     new_indexes: list[int] = []
@@ -294,7 +308,7 @@ def messages_send(queue: Queue, checked: list[Checked], *, sender_id: str, now: 
     if queue.fifo:
         sequence_numbers = fifo.next_sequence_numbers(queue, len(checked))
     retention = dt.timedelta(seconds=queue.message_retention_period)
-    sealer = encryption.sealer_for(queue, now=now)  # raises a Kms* error before anything is stored
+    sealer = encryption.sealer_for(queue, now=now, caller=caller)  # raises a Kms* error before anything is stored
     for index, item in enumerate(checked):
         message_id = str(uuid.uuid4())
         sequence_number = sequence_numbers[index] if queue.fifo else ""
@@ -359,11 +373,43 @@ def messages_send(queue: Queue, checked: list[Checked], *, sender_id: str, now: 
         # A waiting long poll looks again: at once for a message it can take, and for a delayed one
         # to sleep until that message's time instead of its next two-second slice (longpoll.py).
         wakeup.notify(queue.wake_channel)
-    return [result for result in results if result is not None]
+    sent = [result for result in results if result is not None]
+    if service_principal:
+        for item, result in zip(checked, sent, strict=True):
+            _to_cloudtrail(queue, item, result, service_principal=service_principal, now=now)
+    return sent
 
 
-def message_send(queue: Queue, outgoing: Outgoing, *, sender_id: str, now: dt.datetime) -> Sent:
-    return messages_send(queue, [check_message(queue, outgoing)], sender_id=sender_id, now=now)[0]
+def message_send(
+    queue: Queue, outgoing: Outgoing, *, sender_id: str, now: dt.datetime, service_principal: str = ""
+) -> Sent:
+    return messages_send(
+        queue, [check_message(queue, outgoing)], sender_id=sender_id, now=now, service_principal=service_principal
+    )[0]
+
+
+def _camel(output: dict[str, str]) -> dict[str, str]:
+    return {key[:1].lower() + key[1:]: value for key, value in output.items()}
+
+
+def _to_cloudtrail(queue: Queue, item: Checked, sent: Sent, *, service_principal: str, now: dt.datetime) -> None:
+    """Record a send an AWS service made as CloudTrail records SQS's SendMessage: requestParameters
+    as AWS's example shows them (the body hidden), responseElements SendMessage's answer."""
+    from services.cloudtrail.public import service_call  # CloudTrail reaches SNS, which reaches SQS
+
+    params: dict[str, Any] = {
+        "queueUrl": f"https://sqs.{queue.region}.amazonaws.com/{queue.sandbox.account_id}/{queue.name}",
+        "messageBody": "HIDDEN_DUE_TO_SECURITY_REASONS",
+    }
+    if item.deduplication_id:
+        params["messageDeduplicationId"] = item.deduplication_id
+    if item.group_id:
+        params["messageGroupId"] = item.group_id
+    service_call(
+        sandbox=queue.sandbox, region=queue.region, service="sqs", operation="SendMessage",
+        invoked_by=service_principal, read_only=False, now=now, request_parameters=params,
+        response_elements=_camel(sent.as_output()), resources=[{"type": "AWS::SQS::Queue", "ARN": queue.arn}],
+    )  # fmt: skip
 
 
 # --- the received form -------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ from playground.gateway.request import RequestContext
 from playground.gateway.validation import Problem
 from playground.sandboxes.models import Clock
 from playground.sandboxes.principals import principal_id
+from services.kms.public import sse
 from services.sqs import queues, redrive, tasks, visibility  # noqa: F401  (tasks registers the tick's work)
 from services.sqs.addressing import queue_url
 from services.sqs.attributes import check_names
@@ -72,7 +73,6 @@ from services.sqs.messages import (
     ALLOWED_CHARACTERS,
     Outgoing,
     check_message,
-    message_send,
     messages_send,
     payload_size,
 )
@@ -80,6 +80,11 @@ from services.sqs.models import Queue
 from services.sqs.receiving import check_receive
 
 _ATTRIBUTE_PATHS = ("attributes", "attributeNames", "messageSystemAttributeNames")
+
+
+def _caller(ctx: RequestContext) -> sse.Caller:
+    """Who a KMS call made for this request acts for (CloudTrail names the producer or consumer)."""
+    return sse.Caller(ctx.principal_arn, ctx.access_key.access_key_id if ctx.access_key else "")
 
 
 def _outgoing(entry: dict[str, Any]) -> Outgoing:
@@ -229,7 +234,10 @@ class SqsProvider(Provider):
 
     def send_message(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         queue = self._queue(ctx, params)
-        sent = message_send(queue, _outgoing(params), sender_id=principal_id(ctx.principal_arn), now=ctx.now)
+        [sent] = messages_send(
+            queue, [check_message(queue, _outgoing(params))], sender_id=principal_id(ctx.principal_arn), now=ctx.now,
+            caller=_caller(ctx),
+        )  # fmt: skip
         return sent.as_output()
 
     def send_message_batch(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -242,8 +250,9 @@ class SqsProvider(Provider):
             )
         checked, failed = each_entry(entries, lambda entry: check_message(queue, _outgoing(entry)))
         sent = messages_send(
-            queue, [item for _, item in checked], sender_id=principal_id(ctx.principal_arn), now=ctx.now
-        )
+            queue, [item for _, item in checked], sender_id=principal_id(ctx.principal_arn), now=ctx.now,
+            caller=_caller(ctx),
+        )  # fmt: skip
         successful = [
             {"Id": entry_id, **result.as_output()} for (entry_id, _), result in zip(checked, sent, strict=True)
         ]
@@ -259,6 +268,7 @@ class SqsProvider(Provider):
             system_attribute_names=params.get("MessageSystemAttributeNames"),
             message_attribute_names=params.get("MessageAttributeNames"),
             attempt_id=params.get("ReceiveRequestAttemptId"),
+            caller=_caller(ctx),
         )
         queue = self._queue(ctx, params)
 

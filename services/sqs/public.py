@@ -4,7 +4,9 @@ queue_by_arn(sandbox=, arn=)   the queue an ARN names, or None
 Outgoing                       a message to send: body, attributes, group and deduplication ids
 check_message(queue, outgoing) the checks SendMessage makes, raising SQS's error
 messages_send / message_send   send checked messages as a given sender (SNS delivering to a
-                               subscribed queue or a dead-letter queue)
+                               subscribed queue or a dead-letter queue); service_principal=
+                               "sns.amazonaws.com" records each send in CloudTrail as that
+                               service's SendMessage (a data event)
 visible_count(queue=, now=)    how many messages a receive could take now (a Lambda mapping's
                                batching window)
 messages_receive(queue=, max_messages=, now=)

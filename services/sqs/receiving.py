@@ -21,6 +21,7 @@ from django.db.models import F, Min, Value
 from django.db.models.functions import Coalesce
 
 from playground.gateway.specs import service_model
+from services.kms.public import sse
 from services.sqs import encryption, events, fifo, handles, redrive
 from services.sqs.exceptions import InvalidAttributeName, OverLimit, invalid_parameter
 from services.sqs.messages import (
@@ -51,6 +52,7 @@ class ReceiveRequest:
     system_names: frozenset[str]
     selector: tuple[bool, set[str], tuple[str, ...]]
     attempt_id: str | None
+    caller: sse.Caller | None = None  # the consumer, whom a KMS Decrypt made for the receive names
 
 
 def check_receive(
@@ -62,6 +64,7 @@ def check_receive(
     system_attribute_names: Iterable[str] | None,
     message_attribute_names: Iterable[str] | None,
     attempt_id: str | None,
+    caller: sse.Caller | None = None,
 ) -> ReceiveRequest:
     if max_messages is not None and not 1 <= max_messages <= 10:
         raise invalid_parameter("MaxNumberOfMessages", max_messages, "Must be between 1 and 10, if provided.")
@@ -92,12 +95,13 @@ def check_receive(
         system_names=frozenset(chosen_system_attributes(attribute_names, system_attribute_names)),
         selector=message_attribute_selector(message_attribute_names),
         attempt_id=attempt_id,
+        caller=caller,
     )
 
 
 def receive_once(queue: Queue, request: ReceiveRequest, *, now: dt.datetime) -> list[dict[str, Any]]:
     """One attempt: claim what is available now and render it (empty when nothing is)."""
-    opener = encryption.Opener(queue, now=now)
+    opener = encryption.Opener(queue, now=now, caller=request.caller)
     # Sealed bodies are opened before the claim commits: a KMS error leaves the messages untouched.
     with transaction.atomic():
         prefer_index_order()
