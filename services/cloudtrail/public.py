@@ -28,6 +28,8 @@ import datetime as dt
 from typing import Any
 
 from playground.sandboxes.models import Sandbox
+from services.cloudtrail import records
+from services.cloudtrail.models import Trail
 from services.cloudtrail.servicelog import record_service_event
 
 __all__ = ["service_call", "service_event"]
@@ -53,13 +55,23 @@ def service_call(
     ("sqs.amazonaws.com"), for the principal `principal_arn` (signed with `access_key_id`) or,
     without one, as the service itself. request_parameters and response_elements in AWS's
     lowerCamelCase member names, what AWS never records left out; resources as
-    [{"type": "AWS::KMS::Key", "ARN": ...}]."""
+    [{"type": "AWS::KMS::Key", "ARN": ...}].
+
+    A data event is kept only while a trail of the sandbox logs with advanced event selectors
+    (the only selectors that take SQS data events, and what delivers data events to EventBridge
+    too): SNS delivering to a queue must not write a row no one will read."""
+    if records.data_resource_type(service, operation) and not _data_events_wanted(sandbox):
+        return
     record_service_event(
         sandbox=sandbox, region=region, service=service, operation=operation, event_type="AwsApiCall",
         invoked_by=invoked_by, read_only=read_only, at=now, params=request_parameters,
         response=response_elements, resources=resources or [], additional=additional_event_data, details=None,
         principal_arn=principal_arn, access_key_id=access_key_id,
     )  # fmt: skip
+
+
+def _data_events_wanted(sandbox: Sandbox) -> bool:
+    return Trail.objects.filter(sandbox=sandbox, logging=True, advanced_event_selectors__isnull=False).exists()
 
 
 def service_event(

@@ -151,7 +151,8 @@ def paused(sandbox: SandboxInfo, db_access: None) -> None:
 @pytest.fixture
 def flows(sandbox: SandboxInfo, db_access: None) -> Callable[..., list[dict[str, Any]]]:
     """flows(kind=None, item_id=None, count=1): the sandbox's stored SNS flow events (what
-    GET /api/sandboxes/<id>/events/ serves), waiting up to 5 s for `count` of them."""
+    GET /api/sandboxes/<id>/events/ serves), waiting up to 30 s for `count` of them (the Celery
+    worker delivers them in real time; a loaded machine has taken more than 5)."""
     from playground.live.models import LiveEvent
 
     def read(kind: str | None = None, *, item_id: str | None = None, count: int = 1) -> list[dict[str, Any]]:
@@ -164,7 +165,7 @@ def flows(sandbox: SandboxInfo, db_access: None) -> Callable[..., list[dict[str,
                 if (kind is None or event["kind"] == kind) and (item_id is None or event["item_id"] == item_id)
             ]
 
-        wait_until(lambda: len(found()) >= count, timeout=5)
+        wait_until(lambda: len(found()) >= count, timeout=30)
         return found()
 
     return read
