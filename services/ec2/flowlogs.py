@@ -10,7 +10,9 @@ when the flow log's TrafficType takes its action (`record`). Every MaxAggregatio
   the service principal delivery.logs.amazonaws.com (the bucket policy must allow it);
 - to CloudWatch Logs: one log event per record in the log group, in a stream per network
   interface named by its ID, through Logs' public door (the group is made when missing, as the
-  delivery role would make it).
+  delivery role would make it), with what the flow log watches (the VPC, the subnet, or the
+  instance of the interface) as the writer: Logs' diagram draws that edge to the group (`writer`;
+  named at creation when the group exists already, forgotten when the flow log is deleted).
 
 An interface the flow log covers that had no traffic in the interval gets a NODATA record; one
 with more than MAX_RECORDS records in an interval keeps the first ones and gets a SKIPDATA record
@@ -30,7 +32,7 @@ from playground.sandboxes.models import Sandbox
 from services.ec2 import common, network
 from services.ec2.exceptions import InvalidParameterValue, MissingParameter
 from services.ec2.models import TERMINATED, FlowLog, FlowRecord, Instance
-from services.logs.public import LogsError, events_write
+from services.logs.public import LogsError, events_write, writer_add, writer_remove
 from services.s3.public import AccessDenied, bucket_exists, object_write
 
 DEFAULT_FORMAT = (
@@ -142,6 +144,8 @@ def flow_logs_create(
             permission_arn=permission_arn or "", log_format=log_format, interval=interval or 600,
             created_at=now, deliver_at=now + dt.timedelta(seconds=interval or 600),
         )  # fmt: skip
+        if destination_type == "cloud-watch-logs":  # an existing group shows its edge at once
+            writer_add(sandbox=sandbox, region=region, group_name=destination, writer_arn=writer(sandbox, flow_log))
         created.append(flow_log.flow_log_id)
     return created, unsuccessful
 
@@ -180,12 +184,40 @@ def flow_logs_describe(
 def flow_logs_delete(*, sandbox: Sandbox, region: str, ids: list[str]) -> list[dict[str, Any]]:
     unsuccessful = []
     for flow_log_id in ids:
-        deleted, _ = FlowLog.objects.filter(sandbox=sandbox, region=region, flow_log_id=flow_log_id).delete()
-        if not deleted:
+        flow_log = FlowLog.objects.filter(sandbox=sandbox, region=region, flow_log_id=flow_log_id).first()
+        if flow_log is None or not FlowLog.objects.filter(pk=flow_log.pk).delete()[0]:
             unsuccessful.append({"ResourceId": flow_log_id, "Error": {
                 "Code": "InvalidFlowLogId.NotFound",
                 "Message": f"Flow log ID '{flow_log_id}' does not exist"}})  # fmt: skip
+            continue
+        if flow_log.destination_type == "cloud-watch-logs" and not _still_writes(flow_log):
+            writer_remove(sandbox=sandbox, region=region, group_name=flow_log.destination,
+                          writer_arn=writer(sandbox, flow_log))  # fmt: skip
     return unsuccessful
+
+
+def _still_writes(flow_log: FlowLog) -> bool:
+    """Whether another flow log of the same resource delivers to the same log group."""
+    return FlowLog.objects.filter(
+        sandbox_id=flow_log.sandbox_id, region=flow_log.region, resource_id=flow_log.resource_id,
+        destination_type=flow_log.destination_type, destination=flow_log.destination,
+    ).exists()  # fmt: skip
+
+
+def writer(sandbox: Sandbox, flow_log: FlowLog) -> str:
+    """The ARN of what the flow log watches, the diagram's node that writes its records: the VPC,
+    the subnet, or the instance of the network interface."""
+    prefix = f"arn:aws:ec2:{flow_log.region}:{sandbox.account_id}:"
+    if flow_log.resource_id.startswith("vpc-"):
+        return f"{prefix}vpc/{flow_log.resource_id}"
+    if flow_log.resource_id.startswith("subnet-"):
+        return f"{prefix}subnet/{flow_log.resource_id}"
+    instance_id = (
+        Instance.objects.filter(sandbox=sandbox, region=flow_log.region, eni_id=flow_log.resource_id)
+        .values_list("instance_id", flat=True)
+        .first()
+    )
+    return f"{prefix}instance/{instance_id or flow_log.resource_id}"
 
 
 # Capture and delivery ----------------------------------------------------------------------------
@@ -283,7 +315,7 @@ def _write_logs(sandbox: Sandbox, flow_log: FlowLog, records: list[dict[str, Any
         try:
             events_write(
                 sandbox=sandbox, region=flow_log.region, group_name=flow_log.destination, stream_name=stream,
-                events=batch, now=at,
+                events=batch, now=at, writer_arn=writer(sandbox, flow_log),
             )  # fmt: skip
         except LogsError as problem:
             error = f"Unknown error: {problem.code}"

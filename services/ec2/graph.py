@@ -1,7 +1,8 @@
 """The EC2 part of a sandbox's diagram: VPCs, their subnets and the instances in them, as nodes
 joined by "contains" edges (VPC -> subnet -> instance), so that the layout groups each subnet's
-instances under it; a flow log is a "flow-log" edge from what it watches (the VPC, the subnet, or
-the instance of the interface) to its log group or bucket. An instance node carries its state,
+instances under it; a flow log to S3 is a "flow-log" edge from what it watches (the VPC, the
+subnet, or the instance of the interface) to its bucket (one to CloudWatch Logs delivers with
+that node as its writer, and Logs' graph draws the edge to the group). An instance node carries its state,
 type, addresses and security groups with their rules; describe(arn) gives the same for the
 inspector, plus tags."""
 
@@ -120,7 +121,7 @@ def _flow_log_edges(
     watched = {vpc.vpc_id: vpc_arn(vpc) for vpc in vpcs}
     watched.update({subnet.subnet_id: subnet_arn(subnet) for subnet in subnets})
     watched.update({instance.eni_id: instance_arn(instance) for instance in instances})
-    rows = FlowLog.objects.filter(sandbox=sandbox)
+    rows = FlowLog.objects.filter(sandbox=sandbox, destination_type="s3")
     if region:
         rows = rows.filter(region=region)
     edges = []
@@ -128,10 +129,7 @@ def _flow_log_edges(
         source = watched.get(flow_log.resource_id)
         if source is None:
             continue
-        if flow_log.destination_type == "cloud-watch-logs":
-            target = f"arn:aws:logs:{flow_log.region}:{sandbox.account_id}:log-group:{flow_log.destination}"
-        else:
-            target = "arn:aws:s3:::" + flow_log.destination.removeprefix("arn:aws:s3:::").split("/")[0]
+        target = "arn:aws:s3:::" + flow_log.destination.removeprefix("arn:aws:s3:::").split("/")[0]
         edges.append({
             "id": f"{source}->{target}#{flow_log.flow_log_id}", "source": source, "target": target, "type": "flow-log",
             "label": f"flow log {flow_log.traffic_type}", "flow_log_id": flow_log.flow_log_id,

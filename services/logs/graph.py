@@ -3,7 +3,8 @@ stored bytes, retention, KMS key, events in the last minute of sandbox time), on
 filter with an edge from its group, and an edge from a group to each subscription filter's
 destination (a Kinesis stream's node). A group with a KMS key gets an encryption edge from the
 key. Each resource that wrote to the group through public.events_write(writer_arn=...) (today a
-Lambda function; CloudTrail's trails and EC2's flow logs still draw delivery edges of their own)
+Lambda function, or what a VPC flow log watches; CloudTrail's trails still draw delivery edges of
+their own)
 gets a "log-writer" edge to it: the link is drawn from the group's
 side, so no writer's graph needs to know Logs (the page leaves out an edge whose writer is gone).
 An export task that is PENDING or RUNNING is an edge from its group to the bucket. describe(arn)

@@ -6,9 +6,12 @@ events_write    write log events to a group's stream as an AWS service writes th
                 the stream are created when missing, as the writing service's role would create
                 them, and the events go through PutLogEvents' own path (limits, rejection,
                 metric filters, subscription filters, live events); `writer_arn` names the
-                resource that writes (a Lambda function; trails and flow logs draw delivery
-                edges of their own): the diagram draws its edge to the group and animates the
-                write along it
+                resource that writes (a Lambda function, the VPC, subnet or instance a flow log
+                watches; trails draw delivery edges of their own): the diagram draws its edge
+                to the group and animates the write along it
+writer_add      name a writer of an existing group before it writes (a flow log created): its
+                edge is drawn from then on (nothing when the group does not exist yet)
+writer_remove   forget a writer of a group (a flow log deleted): its edge is no longer drawn
 group_exists    whether a log group exists (CloudTrail and Flow Logs check their destination)
 LogsError       the base of Logs' errors, which a caller maps to its own
 """
@@ -26,7 +29,7 @@ from . import groups, ingest
 from .exceptions import LogsError, group_not_found, stream_not_found
 from .models import GroupWriter, LogGroup, LogStream
 
-__all__ = ["LogsError", "events_write", "group_exists"]
+__all__ = ["LogsError", "events_write", "group_exists", "writer_add", "writer_remove"]
 
 
 def group_exists(*, sandbox: Sandbox, region: str, group_name: str) -> bool:
@@ -93,6 +96,20 @@ def events_write(
     if batch:
         output = ingest.put_events(stream, log_events=batch, now=now, writer=writer_arn)
     return output
+
+
+def writer_add(*, sandbox: Sandbox, region: str, group_name: str, writer_arn: str) -> None:
+    """Remember `writer_arn` as a writer of the group when the group exists (else its first
+    events_write(writer_arn=...) will)."""
+    group = LogGroup.objects.filter(sandbox=sandbox, region=region, name=group_name).first()
+    if group is not None:
+        _writer_add(group, writer_arn)
+
+
+def writer_remove(*, sandbox: Sandbox, region: str, group_name: str, writer_arn: str) -> None:
+    """Forget `writer_arn` as a writer of the group (nothing when it is not one)."""
+    GroupWriter.objects.filter(group__sandbox=sandbox, group__region=region, group__name=group_name,
+                               arn=writer_arn).delete()  # fmt: skip
 
 
 def _writer_add(group: LogGroup, arn: str) -> None:

@@ -11,12 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from tests.conftest import SandboxInfo
 from tests.services.ec2.conftest import AMI, error_of
 
 pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def sandbox(owned: SandboxInfo) -> SandboxInfo:
+    return owned  # the REST API (the diagram) is its owner's
 
 
 def _bucket(s3: Any, name: str, *, allow_delivery: bool) -> None:
@@ -44,8 +50,9 @@ def _send(sandbox: SandboxInfo, target: str, port: int) -> str:
 
 
 def test_flow_logs_record_accepts_and_rejects_in_s3(
-    ec2: Any, aws: Callable[..., Any], sandbox: SandboxInfo, paused: None, advance: Callable[[float], None]
-) -> None:
+    ec2: Any, aws: Callable[..., Any], rest: Callable[..., requests.Response], sandbox: SandboxInfo, paused: None,
+    advance: Callable[[float], None],
+) -> None:  # fmt: skip
     s3 = aws("s3")
     _bucket(s3, "flow-logs", allow_delivery=True)
     _bucket(s3, "locked", allow_delivery=False)
@@ -69,6 +76,13 @@ def test_flow_logs_record_accepts_and_rejects_in_s3(
         ResourceIds=[subnet], ResourceType="Subnet", TrafficType="ALL", LogDestinationType="s3",
         LogDestination="arn:aws:s3:::flow-logs/vpc", MaxAggregationInterval=60,
     )  # fmt: skip
+    # On the diagram: EC2's own "flow-log" edge from what each watches to its bucket.
+    graph = rest("GET", f"/api/sandboxes/{sandbox.id}/graph/").json()
+    drawn = sorted((e["source"].split(":")[-1], e["target"]) for e in graph["edges"] if e["type"] == "flow-log")
+    assert drawn == [
+        (f"instance/{instance['InstanceId']}", "arn:aws:s3:::locked"),
+        (f"subnet/{subnet}", "arn:aws:s3:::flow-logs"),
+    ]
     assert again["Unsuccessful"][0]["Error"] == {
         "Code": "FlowLogAlreadyExists",
         "Message": "There is an existing Flow Log with the same configuration and log destination.",

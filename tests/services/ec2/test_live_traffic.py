@@ -69,11 +69,12 @@ def test_traffic_judged_by_groups_and_stateless_acls_lands_in_cloudwatch_logs(
         "cloud-watch-logs", "vpc-flow-logs", ROLE
     )  # fmt: skip
 
-    # On the diagram: an edge from the subnet to the log group.
-    graph = rest("GET", f"/api/sandboxes/{sandbox.id}/graph/").json()
-    drawn = [(e["source"].split(":")[-1], e["target"]) for e in graph["edges"] if e["type"] == "flow-log"]
-    assert drawn == [(f"subnet/{subnet}", f"arn:aws:logs:us-east-1:{sandbox.account_id}:log-group:vpc-flow-logs")]
+    def drawn() -> list[tuple[str, str, str]]:
+        graph = rest("GET", f"/api/sandboxes/{sandbox.id}/graph/").json()
+        kinds = ("flow-log", "log-writer")
+        return [(e["source"].split(":")[-1], e["target"], e["type"]) for e in graph["edges"] if e["type"] in kinds]
 
+    assert drawn() == []  # nothing delivered yet: the group is made by the first delivery
     # The default network ACL allows everything: the security group decides.
     assert _send(rest, web["InstanceId"], 443, source_ip="203.0.113.9") == "ACCEPT"
     assert _send(rest, web["InstanceId"], 22, source_ip="203.0.113.9") == "REJECT"
@@ -97,6 +98,9 @@ def test_traffic_judged_by_groups_and_stateless_acls_lands_in_cloudwatch_logs(
 
     advance(60)
     records = _records(logs, "vpc-flow-logs", eni)
+    # On the diagram: one edge from the subnet to the log group, Logs' edge of its writer.
+    group_arn = f"arn:aws:logs:us-east-1:{sandbox.account_id}:log-group:vpc-flow-logs"
+    assert drawn() == [(f"subnet/{subnet}", group_arn, "log-writer")]
     internet = [(r[3], r[4], r[6], r[12], r[13]) for r in records if "203.0.113.9" in (r[3], r[4])]
     private = web["PrivateIpAddress"]
     assert internet == [
@@ -116,6 +120,10 @@ def test_traffic_judged_by_groups_and_stateless_acls_lands_in_cloudwatch_logs(
     advance(60)
     quiet = _records(logs, "vpc-flow-logs", eni)[len(records) :]
     assert [(r[2], r[3], r[12], r[13]) for r in quiet] == [(eni, "-", "-", "NODATA")]
+
+    # Deleting the flow log takes its edge away.
+    assert ec2.delete_flow_logs(FlowLogIds=created["FlowLogIds"])["Unsuccessful"] == []
+    assert drawn() == []
 
 
 def test_traffic_endpoint_refuses_bad_input_with_ec2_errors(
