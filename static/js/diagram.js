@@ -409,14 +409,17 @@ export class Diagram {
     }
     // Boxes of the nodes the student placed: the layout's nodes and routes keep clear of them.
     const boxOf = (entry, place) => ({ left: place.x - 12, top: place.y - 12, right: place.x + entry.element.offsetWidth + 12, bottom: place.y + entry.element.offsetHeight + 12 });
-    const fixed = entries.filter((entry) => this.pinned(entry.node.id) && this.nodes.has(entry.node.id));
+    // A node removed while the layout ran, or removed and drawn again (a new entry, a new Drawflow
+    // id), is not the entry measured: only the entries still drawn are placed.
+    const current = (entry) => this.nodes.get(entry.node.id) === entry;
+    const fixed = entries.filter((entry) => this.pinned(entry.node.id) && current(entry));
     const fixedBoxes = fixed.map((entry) => boxOf(entry, this.placeOf(entry)));
     const overlaps = (box) => fixedBoxes.some((other) => box.left < other.right && box.right > other.left && box.top < other.bottom && box.bottom > other.top);
     const moved = new Set();
     for (const entry of entries) {
       const id = entry.node.id;
       const place = result.places.get(id);
-      if (!place || this.pinned(id) || !this.nodes.has(id)) continue;
+      if (!place || this.pinned(id) || !current(entry)) continue;
       const at = { x: MARGIN + place.x, y: TOP + place.y };
       let shifted = false;
       while (fixedBoxes.length && overlaps(boxOf(entry, at))) {
