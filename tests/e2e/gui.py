@@ -115,8 +115,11 @@ class Gui:
         expect(dialog).to_have_count(0, timeout=UI_TIMEOUT)
 
     def clock(self, action: str, value: str | None = None) -> None:
+        """Click a clock button and wait for the server's answer, as a student waits for the bar to
+        change: what the test does next (a peek, a call) happens on the clock the click set."""
         selector = f'#clock button[data-clock="{action}"]' + (f'[data-value="{value}"]' if value else "")
-        self.page.locator(selector).click()
+        with self.page.expect_response(lambda answer: f"/clock/{action}/" in answer.url):
+            self.page.locator(selector).click()
 
     def screenshot(self, state: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
