@@ -8,7 +8,7 @@ import logging
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 
 from playground.catalog import with_module
 from playground.sandboxes.duework import run_due_work, run_due_work_everywhere
@@ -77,20 +77,16 @@ def service_state_models() -> list[type[models.Model]]:
 @transaction.atomic
 def sandbox_delete(*, sandbox: Sandbox) -> None:
     """Delete the sandbox with everything in it, in a transaction of its own. The service apps'
-    reset.py hooks run first, for what rows do not hold (S3's object bytes on disk). The call log
-    is written behind the answers: a call's row may commit between the delete's gathering of the
-    rows that cascade and its commit (when PostgreSQL checks the foreign key), and gathering again
-    finds it."""
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                for _app, module in with_module("reset"):
-                    module.reset(sandbox=sandbox)
-                sandbox.delete()
-            return
-        except IntegrityError:
-            if attempt == 2:
-                raise
+    reset.py hooks run first, for what rows do not hold (S3's object bytes on disk).
+
+    The sandbox's row is locked first. Its rows are written behind the answers too (the call log,
+    metrics), and PostgreSQL checks a new row's sandbox when that row's transaction commits: under
+    the lock, a writer that committed before it is in what the delete gathers, and one that commits
+    after waits for the delete and then fails on its own (the sandbox is gone), never the delete."""
+    list(Sandbox.objects.select_for_update().filter(pk=sandbox.pk).values_list("pk", flat=True))
+    for _app, module in with_module("reset"):
+        module.reset(sandbox=sandbox)
+    sandbox.delete()
 
 
 def sandbox_reset(*, sandbox: Sandbox) -> None:

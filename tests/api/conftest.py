@@ -47,6 +47,7 @@ def _remove_the_sandboxes_made_here(django_db_blocker: Any, django_db_setup: Any
     """Delete the sandboxes a test made once it is done: the Celery tick visits every sandbox of
     the shared test database, so each one left behind slows the tick for the tests after these."""
     from playground.sandboxes.models import Sandbox
+    from playground.sandboxes.services import sandbox_delete
 
     with django_db_blocker.unblock():
         before = Sandbox.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -56,7 +57,7 @@ def _remove_the_sandboxes_made_here(django_db_blocker: Any, django_db_setup: Any
         if made:
             _settle(made)
             for sandbox in Sandbox.objects.filter(pk__in=made):
-                sandbox.delete()
+                sandbox_delete(sandbox=sandbox)
 
 
 def _settle(sandbox_ids: list[int]) -> None:

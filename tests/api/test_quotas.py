@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import SandboxInfo, Server
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.live
 
@@ -22,6 +23,14 @@ def _code(call: Callable[[], Any]) -> str:
     with pytest.raises(ClientError) as refused:
         call()
     return str(refused.value.response["Error"]["Code"])
+
+
+def _passes(call: Callable[[], Any]) -> bool:
+    try:
+        call()
+    except ClientError:
+        return False
+    return True
 
 
 def _drain(call: Callable[[], Any]) -> tuple[int, ClientError]:
@@ -56,8 +65,8 @@ def test_request_rate_is_throttled_with_each_protocols_error(
     assert passed + sts_passed + kms_passed <= BURST + refilled
     # The class is not hurt: another sandbox still has its whole burst.
     assert aws("sqs", info=quiet, server=quota_server).list_queues() is not None
-    time.sleep(1.1)  # real time: the bucket refills at 1 call a second
-    sqs.list_queues()
+    # The bucket refills at 1 call a second of real time (the server's load, not AWS time).
+    wait_until(lambda: _passes(sqs.list_queues), timeout=10, interval=0.2)
 
 
 def test_resources_per_service(
@@ -97,8 +106,12 @@ def test_stored_message_bytes(
     sqs.send_message(QueueUrl=url, MessageBody="small")  # what fits still goes in
     for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]:
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    time.sleep(1.1)  # the server sums stored bytes again at most once a second
-    sqs.send_message(QueueUrl=url, MessageBody="z" * 1000)
+
+    # The server sums stored bytes again at most once a second of real time.
+    def send() -> bool:
+        return _passes(lambda: sqs.send_message(QueueUrl=url, MessageBody="z" * 1000))
+
+    wait_until(send, timeout=10, interval=0.2)
 
 
 def test_stored_object_bytes(

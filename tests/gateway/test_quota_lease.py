@@ -38,7 +38,7 @@ def test_a_lease_is_spent_without_asking_redis_again(sandbox_id: int) -> None:
     assert _bucket(sandbox_id) == after_first  # the lease's calls never reached Redis
 
 
-def test_an_empty_bucket_refuses_and_unspent_tokens_go_back(sandbox_id: int) -> None:
+def test_an_empty_bucket_refuses_and_unspent_tokens_go_back(sandbox_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
     rate, burst = 0.01, 20  # a lease of 1: the bucket's own count decides
     taken = 0
     while quotas.take_request_token(sandbox_id, rate=rate, burst=burst):
@@ -52,7 +52,8 @@ def test_an_empty_bucket_refuses_and_unspent_tokens_go_back(sandbox_id: int) -> 
     )
     assert quotas.take_request_token(other, rate=rate, burst=burst)  # leases 10, spends 1
     first = _bucket(other)
-    time.sleep(quotas.LEASE_SECONDS + 0.05)  # real time (the lease's own): it ends with 9 unspent
+    later = time.monotonic() + quotas.LEASE_SECONDS + 0.05
+    monkeypatch.setattr(quotas, "monotonic", lambda: later)  # the lease ends with 9 unspent
     assert quotas.take_request_token(other, rate=rate, burst=burst)  # gives the 9 back, leases 10
     second = _bucket(other)
     refill = (float(second[b"at"]) - float(first[b"at"])) * rate
