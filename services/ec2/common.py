@@ -167,6 +167,16 @@ def page(items: list[T], *, max_results: int | None, token: str | None) -> tuple
     return items[start:end], following
 
 
+def paged(items: list[Any], params: dict[str, Any], key: str) -> dict[str, Any]:
+    """A Describe answer: the page of `items` the request's MaxResults and NextToken ask for,
+    under `key`, with the NextToken of the page after it if there is one."""
+    shown, following = page(items, max_results=params.get("MaxResults"), token=params.get("NextToken"))
+    answer: dict[str, Any] = {key: shown}
+    if following:
+        answer["NextToken"] = following
+    return answer
+
+
 def check_ids(ids: Sequence[str], prefix: str, error: Callable[[str], Exception]) -> None:
     for value in ids:
         if not id_is_valid(value, prefix):

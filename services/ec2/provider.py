@@ -196,11 +196,7 @@ class Ec2Provider(Provider):
         found = routing.acls_describe(
             sandbox=ctx.sandbox, region=ctx.region, ids=params.get("NetworkAclIds") or [], filters=_filters(params)
         )
-        shown, following = common.page(found, max_results=params.get("MaxResults"), token=params.get("NextToken"))
-        answer: dict[str, Any] = {"NetworkAcls": shown}
-        if following:
-            answer["NextToken"] = following
-        return answer
+        return common.paged(found, params, "NetworkAcls")
 
     def replace_network_acl_association(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         association = routing.acl_reassociate(
@@ -252,11 +248,7 @@ class Ec2Provider(Provider):
         found = routing.tables_describe(
             sandbox=ctx.sandbox, region=ctx.region, ids=params.get("RouteTableIds") or [], filters=_filters(params)
         )
-        shown, following = common.page(found, max_results=params.get("MaxResults"), token=params.get("NextToken"))
-        answer: dict[str, Any] = {"RouteTables": shown}
-        if following:
-            answer["NextToken"] = following
-        return answer
+        return common.paged(found, params, "RouteTables")
 
     def create_internet_gateway(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         gateway = routing.gateway_create(sandbox=ctx.sandbox, region=ctx.region, tags=_tags(params, "internet-gateway"))
@@ -308,11 +300,7 @@ class Ec2Provider(Provider):
             sandbox=ctx.sandbox, region=ctx.region, group_ids=params.get("GroupIds") or [],
             names=params.get("GroupNames") or [], filters=_filters(params),
         )  # fmt: skip
-        shown, following = common.page(found, max_results=params.get("MaxResults"), token=params.get("NextToken"))
-        answer: dict[str, Any] = {"SecurityGroups": shown}
-        if following:
-            answer["NextToken"] = following
-        return answer
+        return common.paged(found, params, "SecurityGroups")
 
     def delete_security_group(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         groups.group_delete(
@@ -508,11 +496,7 @@ class Ec2Provider(Provider):
             sandbox=ctx.sandbox, region=ctx.region, ids=params.get("InstanceIds") or [],
             include_all=bool(params.get("IncludeAllInstances")), filters=_filters(params), now=ctx.now,
         )  # fmt: skip
-        shown, following = common.page(found, max_results=params.get("MaxResults"), token=params.get("NextToken"))
-        answer: dict[str, Any] = {"InstanceStatuses": shown}
-        if following:
-            answer["NextToken"] = following
-        return answer
+        return common.paged(found, params, "InstanceStatuses")
 
     def stop_instances(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         changes = instances.instances_stop(
@@ -570,11 +554,7 @@ class Ec2Provider(Provider):
             ids=params.get("FlowLogIds") or [],
             filters=params.get("Filter") or [],
         )
-        shown, following = common.page(found, max_results=params.get("MaxResults"), token=params.get("NextToken"))
-        answer: dict[str, Any] = {"FlowLogs": shown}
-        if following:
-            answer["NextToken"] = following
-        return answer
+        return common.paged(found, params, "FlowLogs")
 
     def delete_flow_logs(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return {

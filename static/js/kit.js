@@ -12,6 +12,8 @@ export {
   field,
   header,
   identity,
+  liveCounters,
+  liveNote,
   parseAttributeLines,
   resultLine,
   run,

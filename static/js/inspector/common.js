@@ -42,6 +42,26 @@ export function counterTiles(rows) {
   );
 }
 
+/** The inspector's counters, redrawn from the current node: `rowsOf()` gives counterTiles' rows.
+ * Returns [element, paint]; paint() redraws them (on each update of the node). */
+export function liveCounters(rowsOf) {
+  const element = h("div", { class: "insp-counters" });
+  const paint = () => element.replaceChildren(...counterTiles(rowsOf()));
+  paint();
+  return [element, paint];
+}
+
+/** A note under the counters (data-status), redrawn from the current node: `textOf()` gives its
+ * text. Returns [element, paint]. */
+export function liveNote(textOf) {
+  const element = h("p", { class: "insp-note", dataset: { status: "" } });
+  const paint = () => {
+    element.textContent = textOf();
+  };
+  paint();
+  return [element, paint];
+}
+
 /** A line under a form: what the last action did, or why AWS refused it. */
 export function resultLine(name) {
   return h("p", { class: "insp-result", role: "status", dataset: { result: name } });

@@ -3,7 +3,7 @@
 // the result and the log lines), the recent invocations with cold or warm starts and their logs
 // (live: refreshed on each invoke flow), its event source mappings, and delete.
 
-import { counterTiles, dangerZone, field, fromBase64, h, header, identity, resultLine, run, section, showResult, toBase64 } from "../../js/kit.js";
+import { dangerZone, field, fromBase64, h, header, identity, liveCounters, liveNote, resultLine, run, section, showResult, toBase64 } from "../../js/kit.js";
 import { packageSource } from "./gui.js";
 
 const DEFAULT_EVENT = '{\n  "key": "value"\n}';
@@ -32,18 +32,17 @@ export function functionPanel(ctx, initial, config) {
   let disposed = false;
   let refreshTimer = null;
 
-  const counters = h("div", { class: "insp-counters" });
-  const status = h("p", { class: "insp-note", dataset: { status: "" } });
+  const [counters, paintCounters] = liveCounters(() => [
+    ["invocations", "calls in the last minute", node.counts.invocations],
+    ["errors", "errors in the last minute", node.counts.errors],
+  ]);
+  const [status, paintStatus] = liveNote(
+    () => `${node.state || "?"} · ${node.runtime} · ${node.handler} · ${node.memorySize} MB · ${node.timeout} s timeout` + (node.lastStart ? ` · last start ${node.lastStart}` : ""),
+  );
   const paint = () => {
-    counters.replaceChildren(
-      ...counterTiles([
-        ["invocations", "calls in the last minute", node.counts.invocations],
-        ["errors", "errors in the last minute", node.counts.errors],
-      ]),
-    );
-    status.textContent = `${node.state || "?"} · ${node.runtime} · ${node.handler} · ${node.memorySize} MB · ${node.timeout} s timeout` + (node.lastStart ? ` · last start ${node.lastStart}` : "");
+    paintCounters();
+    paintStatus();
   };
-  paint();
 
   // --- the code ---
   const files = h("div", { class: "lambda-files", dataset: { list: "files" } });

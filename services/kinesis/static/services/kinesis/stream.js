@@ -4,7 +4,7 @@
 // record, reading a shard through an iterator as a consumer does, the newest records in the
 // window, retention and shard count settings, and delete.
 
-import { counterTiles, dangerZone, field, fromBase64, h, header, identity, resultLine, run, section, showResult, toBase64 } from "../../js/kit.js";
+import { dangerZone, field, fromBase64, h, header, identity, liveCounters, liveNote, resultLine, run, section, showResult, toBase64 } from "../../js/kit.js";
 
 const SPACE = 2n ** 128n;
 
@@ -45,22 +45,12 @@ export function streamPanel(ctx, initial, config) {
   let disposed = false;
 
   // --- counters ---
-  const counters = h("div", { class: "insp-counters" });
-  const paintCounters = () => {
-    counters.replaceChildren(
-      ...counterTiles([
-        ["shards", "open shards", node.counts.shards],
-        ["records", "records in window", node.counts.records],
-        ["last-minute", "put in the last minute", node.counts.lastMinute],
-      ]),
-    );
-  };
-  paintCounters();
-  const status = h("p", { class: "insp-note", dataset: { status: "" } });
-  const paintStatus = () => {
-    status.textContent = `${node.status || "?"} · ${node.mode === "ON_DEMAND" ? "on-demand" : "provisioned"} · ${node.retentionHours} h retention`;
-  };
-  paintStatus();
+  const [counters, paintCounters] = liveCounters(() => [
+    ["shards", "open shards", node.counts.shards],
+    ["records", "records in window", node.counts.records],
+    ["last-minute", "put in the last minute", node.counts.lastMinute],
+  ]);
+  const [status, paintStatus] = liveNote(() => `${node.status || "?"} · ${node.mode === "ON_DEMAND" ? "on-demand" : "provisioned"} · ${node.retentionHours} h retention`);
 
   // --- shard lanes and the newest records (from the resource's description) ---
   const lanes = h("ol", { class: "kinesis-lanes", dataset: { list: "shards" } });

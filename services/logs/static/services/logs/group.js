@@ -3,7 +3,7 @@
 // with the same engine as FilterLogEvents), its streams, metric filters with their newest
 // datapoints, subscription filters, export tasks to S3, putting an event, retention, and delete.
 
-import { counterTiles, dangerZone, field, h, header, identity, resultLine, run, section, showResult } from "../../js/kit.js";
+import { dangerZone, field, h, header, identity, liveCounters, liveNote, resultLine, run, section, showResult } from "../../js/kit.js";
 
 export const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const TAIL_KEEP = 200;
@@ -17,22 +17,12 @@ export function groupPanel(ctx, initial, config) {
   let disposed = false;
 
   // --- counters ---
-  const counters = h("div", { class: "insp-counters" });
-  const paintCounters = () => {
-    counters.replaceChildren(
-      ...counterTiles([
-        ["streams", "streams", node.counts.streams],
-        ["events", "events held", node.counts.events],
-        ["last-minute", "in the last minute", node.counts.lastMinute],
-      ]),
-    );
-  };
-  paintCounters();
-  const status = h("p", { class: "insp-note", dataset: { status: "" } });
-  const paintStatus = () => {
-    status.textContent = `${node.retentionDays ? `Events expire after ${node.retentionDays} days` : "Events never expire"} · ${node.logGroupClass}`;
-  };
-  paintStatus();
+  const [counters, paintCounters] = liveCounters(() => [
+    ["streams", "streams", node.counts.streams],
+    ["events", "events held", node.counts.events],
+    ["last-minute", "in the last minute", node.counts.lastMinute],
+  ]);
+  const [status, paintStatus] = liveNote(() => `${node.retentionDays ? `Events expire after ${node.retentionDays} days` : "Events never expire"} · ${node.logGroupClass}`);
 
   // --- the live tail ---
   const tailList = h("ol", { class: "logs-tail", dataset: { list: "tail" } });

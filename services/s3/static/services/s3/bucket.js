@@ -3,7 +3,7 @@
 // folder shown, download and delete of an object, the bucket's event notifications, and deleting
 // the bucket.
 
-import { counterTiles, dangerZone, field, h, header, identity, resultLine, run, section, showResult } from "../../js/kit.js";
+import { dangerZone, field, h, header, identity, liveCounters, resultLine, run, section, showResult } from "../../js/kit.js";
 import { bucketName, notificationConfiguration, putNotificationConfiguration, urls } from "./gui.js";
 
 const UNITS = ["B", "KB", "MB", "GB", "TB"];
@@ -52,15 +52,10 @@ export function bucketPanel(ctx, initial) {
   let prefix = "";
 
   // --- counters ---
-  const counters = h("div", { class: "insp-counters" });
-  const paintCounters = () =>
-    counters.replaceChildren(
-      ...counterTiles([
-        ["objects", "objects", node.counts.objects],
-        ["size", "stored", formatBytes(node.counts.size), "bytes"],
-      ]),
-    );
-  paintCounters();
+  const [counters, paintCounters] = liveCounters(() => [
+    ["objects", "objects", node.counts.objects],
+    ["size", "stored", formatBytes(node.counts.size), "bytes"],
+  ]);
 
   // --- the browser ---
   const crumbs = h("nav", { class: "s3-crumbs", "aria-label": "Folder" });

@@ -5,13 +5,13 @@
 import {
   attributeTable,
   copyButton,
-  counterTiles,
   dangerZone,
   field,
   formatDuration,
   h,
   header,
   identity,
+  liveCounters,
   parseAttributeLines,
   resultLine,
   run,
@@ -37,17 +37,11 @@ export function queuePanel(ctx, initial) {
   const shown = new Map();
 
   // --- counters ---
-  const counters = h("div", { class: "insp-counters" });
-  const paintCounters = () => {
-    counters.replaceChildren(
-      ...counterTiles([
-        ["visible", "visible", node.counts.visible],
-        ["in_flight", "in flight", node.counts.in_flight],
-        ["delayed", "delayed", node.counts.delayed],
-      ]),
-    );
-  };
-  paintCounters();
+  const [counters, paintCounters] = liveCounters(() => [
+    ["visible", "visible", node.counts.visible],
+    ["in_flight", "in flight", node.counts.in_flight],
+    ["delayed", "delayed", node.counts.delayed],
+  ]);
 
   // --- send ---
   const body = h("textarea", { name: "body", rows: 3, placeholder: "Message body", required: true });
