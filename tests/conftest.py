@@ -288,6 +288,38 @@ def db_access(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
+    """advance(seconds): move the test sandbox's clock forward and run the work that became due in
+    this process (never sleep for AWS time)."""
+    from playground.sandboxes.models import Sandbox
+    from playground.sandboxes.services import clock_advance
+
+    def move(seconds: float) -> None:
+        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
+
+    return move
+
+
+@pytest.fixture
+def paused(sandbox: SandboxInfo, db_access: None) -> None:
+    """Stop the test sandbox's clock, so that only `advance` moves it: exact timing without sleeping."""
+    from playground.sandboxes.models import Sandbox
+    from playground.sandboxes.services import clock_pause
+
+    clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))
+
+
+def error_of(caught: Any) -> tuple[str, int, str]:
+    """(code, HTTP status, message) of a botocore ClientError caught by pytest.raises."""
+    response = caught.value.response
+    return (
+        response["Error"]["Code"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"].get("Message", ""),
+    )
+
+
 NO_RETRY = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=60)
 
 

@@ -7,7 +7,7 @@ import fnmatch
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from playground.sandboxes.models import Sandbox
 from services.ec2.exceptions import InvalidID, InvalidNextToken, InvalidParameterValue
@@ -175,6 +175,28 @@ def paged(items: list[Any], params: dict[str, Any], key: str) -> dict[str, Any]:
     if following:
         answer["NextToken"] = following
     return answer
+
+
+def named(rows: list[T], ids: Sequence[str], id_of: Callable[[T], str], missing: Callable[[str], object]) -> list[T]:
+    """The rows a Describe's ID list names, all of them when it names none. `missing(id)` raises
+    the service's error for the first ID that names no row."""
+    if not ids:
+        return rows
+    known = {id_of(row) for row in rows}
+    for value in ids:
+        if value not in known:
+            missing(value)
+    wanted = set(ids)
+    return [row for row in rows if id_of(row) in wanted]
+
+
+def not_found(error: Callable[[str], Exception], noun: str) -> Callable[[str], NoReturn]:
+    """`missing` for named(): raises error("The <noun> ID '<id>' does not exist")."""
+
+    def refuse(value: str) -> NoReturn:
+        raise error(f"The {noun} ID '{value}' does not exist")
+
+    return refuse
 
 
 def check_ids(ids: Sequence[str], prefix: str, error: Callable[[str], Exception]) -> None:

@@ -211,12 +211,9 @@ def vpcs_describe(
     *, sandbox: Sandbox, region: str, vpc_ids: list[str], filters: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     rows = list(Vpc.objects.filter(sandbox=sandbox, region=region).select_related("sandbox"))
-    if vpc_ids:
-        known = {vpc.vpc_id for vpc in rows}
-        for vpc_id in vpc_ids:
-            if vpc_id not in known:
-                vpc_get(sandbox=sandbox, region=region, vpc_id=vpc_id)
-        rows = [vpc for vpc in rows if vpc.vpc_id in vpc_ids]
+    rows = common.named(
+        rows, vpc_ids, lambda vpc: vpc.vpc_id, lambda vpc_id: vpc_get(sandbox=sandbox, region=region, vpc_id=vpc_id)
+    )
     tags = common.tags_of(sandbox, [vpc.vpc_id for vpc in rows])
     chosen = common.select(rows, filters, lambda vpc: vpc_fields(vpc, tags.get(vpc.vpc_id, {})), VPC_FILTERS)
     return [vpc_view(vpc, tags.get(vpc.vpc_id, {})) for vpc in chosen]
@@ -325,12 +322,10 @@ def subnets_describe(
     *, sandbox: Sandbox, region: str, subnet_ids: list[str], filters: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     rows = list(Subnet.objects.filter(sandbox=sandbox, region=region).select_related("vpc", "sandbox"))
-    if subnet_ids:
-        known = {subnet.subnet_id for subnet in rows}
-        for subnet_id in subnet_ids:
-            if subnet_id not in known:
-                subnet_get(sandbox=sandbox, region=region, subnet_id=subnet_id)
-        rows = [subnet for subnet in rows if subnet.subnet_id in subnet_ids]
+    rows = common.named(
+        rows, subnet_ids, lambda subnet: subnet.subnet_id,
+        lambda subnet_id: subnet_get(sandbox=sandbox, region=region, subnet_id=subnet_id),
+    )  # fmt: skip
     tags = common.tags_of(sandbox, [subnet.subnet_id for subnet in rows])
     chosen = common.select(rows, filters, lambda s: subnet_fields(s, tags.get(s.subnet_id, {})), SUBNET_FILTERS)
     return [subnet_view(subnet, tags.get(subnet.subnet_id, {})) for subnet in chosen]

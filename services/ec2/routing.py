@@ -284,12 +284,7 @@ def acls_describe(
     for vpc in Vpc.objects.filter(sandbox=sandbox, region=region):
         _ensure_acl_associations(vpc)
     rows = list(NetworkAcl.objects.filter(sandbox=sandbox, region=region).select_related("vpc", "sandbox"))
-    if ids:
-        known = {acl.acl_id for acl in rows}
-        for acl_id in ids:
-            if acl_id not in known:
-                raise InvalidNetworkAclIDNotFound(f"The networkAcl ID '{acl_id}' does not exist")
-        rows = [acl for acl in rows if acl.acl_id in ids]
+    rows = common.named(rows, ids, lambda acl: acl.acl_id, common.not_found(InvalidNetworkAclIDNotFound, "networkAcl"))
     tags = common.tags_of(sandbox, [acl.acl_id for acl in rows])
 
     def fields(acl: NetworkAcl) -> common.Fields:
@@ -439,12 +434,9 @@ def tables_describe(
     for vpc in Vpc.objects.filter(sandbox=sandbox, region=region):
         vpc_defaults(vpc)
     rows = list(RouteTable.objects.filter(sandbox=sandbox, region=region).select_related("vpc", "sandbox"))
-    if ids:
-        known = {table.route_table_id for table in rows}
-        for table_id in ids:
-            if table_id not in known:
-                raise InvalidRouteTableIDNotFound(f"The routeTable ID '{table_id}' does not exist")
-        rows = [table for table in rows if table.route_table_id in ids]
+    rows = common.named(
+        rows, ids, lambda table: table.route_table_id, common.not_found(InvalidRouteTableIDNotFound, "routeTable")
+    )
     tags = common.tags_of(sandbox, [table.route_table_id for table in rows])
 
     def fields(table: RouteTable) -> common.Fields:
@@ -512,12 +504,8 @@ def gateways_describe(
     for vpc in Vpc.objects.filter(sandbox=sandbox, region=region, is_default=True):
         vpc_defaults(vpc)
     rows = list(InternetGateway.objects.filter(sandbox=sandbox, region=region).select_related("vpc"))
-    if ids:
-        known = {gateway.gateway_id for gateway in rows}
-        for gateway_id in ids:
-            if gateway_id not in known:
-                raise InvalidInternetGatewayIDNotFound(f"The internetGateway ID '{gateway_id}' does not exist")
-        rows = [gateway for gateway in rows if gateway.gateway_id in ids]
+    missing = common.not_found(InvalidInternetGatewayIDNotFound, "internetGateway")
+    rows = common.named(rows, ids, lambda gateway: gateway.gateway_id, missing)
     tags = common.tags_of(sandbox, [gateway.gateway_id for gateway in rows])
 
     def fields(gateway: InternetGateway) -> common.Fields:

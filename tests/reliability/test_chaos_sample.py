@@ -107,15 +107,3 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(
 
 def _acknowledged(workload: Workload) -> int:
     return sum(1 for sent in workload.records.sent if sent.outcome == "ok")
-
-
-@pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """Move the sandbox clock past visibility timeouts instead of waiting for them."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move

@@ -35,27 +35,6 @@ def lam(aws: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the sandbox clock forward and run the work that became due (in this
-    process: a mapping's or a queued invocation's handler runs here, and calls the live server)."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move
-
-
-@pytest.fixture
-def paused(sandbox: SandboxInfo, db_access: None) -> None:
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_pause
-
-    clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))
-
-
-@pytest.fixture
 def clock_now(sandbox: SandboxInfo, db_access: None) -> Callable[[], dt.datetime]:
     """clock_now() -> the sandbox clock's time."""
     from playground.sandboxes.models import Clock
@@ -79,9 +58,3 @@ def make_function(lam: Any, advance: Callable[[float], None], paused: None) -> C
         return name
 
     return make
-
-
-def error_of(caught: Any) -> tuple[str, int, str]:
-    """(code, HTTP status, message) of a botocore ClientError caught by pytest.raises."""
-    response = caught.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Message"]

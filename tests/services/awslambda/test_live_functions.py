@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.awslambda.conftest import ROLE, error_of, zipped
+from tests.conftest import SandboxInfo, error_of
+from tests.services.awslambda.conftest import ROLE, zipped
 
 CODE = zipped({"lambda_function.py": "def handler(event, context):\n    return 'v1'\n"})
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.awslambda.conftest import error_of
+from tests.conftest import error_of
 
 ECHO = """
 import os

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import ROOT, SandboxInfo, Server, _server_env, _start_server, _stop
-from tests.services.awslambda.conftest import ROLE, error_of, zipped
+from tests.conftest import ROOT, SandboxInfo, Server, _server_env, _start_server, _stop, error_of
+from tests.services.awslambda.conftest import ROLE, zipped
 
 pytestmark = pytest.mark.skipif(
     not __import__("shutil").which("bwrap"), reason="bubblewrap is not installed (make setup-dev installs it)"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.awslambda.conftest import error_of
+from tests.conftest import error_of
 
 # Reports each batch (the records' data, and the first record's event fields) to the OUT queue;
 # raises, reporting nothing, when a record of the batch is "bad".

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.awslambda.conftest import error_of
+from tests.conftest import SandboxInfo, error_of
 
 # The handler reports each record's body to an output queue, and fails the bodies starting "bad".
 REPORTER = """

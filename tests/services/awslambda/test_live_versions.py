@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.awslambda.conftest import error_of, zipped
+from tests.conftest import error_of
+from tests.services.awslambda.conftest import zipped
 
 
 def test_versions_and_aliases_pick_the_code_that_runs(

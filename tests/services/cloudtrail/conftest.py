@@ -22,26 +22,6 @@ def cloudtrail(aws: Callable[..., Any]) -> Any:
     return aws("cloudtrail")
 
 
-@pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the sandbox clock forward and run the work that became due."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move
-
-
-@pytest.fixture
-def paused(sandbox: SandboxInfo, db_access: None) -> None:
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_pause
-
-    clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))
-
-
 def trail_policy(bucket: str, account_id: str, prefix: str = "") -> str:
     """The bucket policy AWS documents for CloudTrail."""
     folder = f"{prefix}/" if prefix else ""
@@ -93,12 +73,3 @@ def wait_for_event(
     with contextlib.suppress(TimeoutError):
         wait_until(enough, timeout=timeout)
     return found
-
-
-def error_of(caught: Any) -> tuple[str, int, str]:
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"].get("Message", ""),
-    )

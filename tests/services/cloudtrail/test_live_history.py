@@ -13,8 +13,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.cloudtrail.conftest import error_of, wait_for_event
+from tests.conftest import SandboxInfo, error_of
+from tests.services.cloudtrail.conftest import wait_for_event
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.live

@@ -15,9 +15,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.api.conftest import Api, User, unique
-from tests.conftest import SandboxInfo
+from tests.conftest import SandboxInfo, error_of
 from tests.labs.conftest import _remove_the_sandboxes_made_here, as_user, make_user  # noqa: F401  (fixtures)
-from tests.services.cloudtrail.conftest import error_of, trail_policy, wait_for_event
+from tests.services.cloudtrail.conftest import trail_policy, wait_for_event
 from tests.services.eventbridge.conftest import allow_events
 from tests.waiting import wait_until
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.cloudtrail.conftest import error_of, trail_policy, wait_for_event
+from tests.conftest import SandboxInfo, error_of
+from tests.services.cloudtrail.conftest import trail_policy, wait_for_event
 
 pytestmark = pytest.mark.live
 

@@ -18,27 +18,6 @@ def cloudwatch(aws: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the sandbox clock forward and run the work that became due."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move
-
-
-@pytest.fixture
-def paused(sandbox: SandboxInfo, db_access: None) -> None:
-    """Stop the sandbox clock, so that only `advance` moves it: exact timing without sleeping."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_pause
-
-    clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))
-
-
-@pytest.fixture
 def now(sandbox: SandboxInfo, db_access: None, paused: None) -> Callable[[], dt.datetime]:
     """now(): the sandbox clock's time."""
     from playground.sandboxes.models import Sandbox
@@ -58,16 +37,6 @@ def to_boundary(now: Callable[[], dt.datetime], advance: Callable[[float], None]
         advance(period - epoch % period + 1)
 
     return move
-
-
-def error_of(caught: Any) -> tuple[str, int, str]:
-    """(code, HTTP status, message) of a botocore ClientError caught by pytest.raises."""
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"].get("Message", ""),
-    )
 
 
 def unchecked(aws: Callable[..., Any]) -> Any:

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.cloudwatch.conftest import error_of
+from tests.conftest import SandboxInfo, error_of
 
 pytestmark = pytest.mark.live
 

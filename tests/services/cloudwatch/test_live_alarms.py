@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.cloudwatch.conftest import error_of
+from tests.conftest import error_of
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.live

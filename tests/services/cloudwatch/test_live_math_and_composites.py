@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.cloudwatch.conftest import error_of
+from tests.conftest import error_of
 
 pytestmark = pytest.mark.live
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.cloudwatch.conftest import error_of, unchecked
+from tests.conftest import error_of
+from tests.services.cloudwatch.conftest import unchecked
 
 pytestmark = pytest.mark.live
 

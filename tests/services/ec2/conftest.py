@@ -24,37 +24,6 @@ def ec2(aws: Callable[..., Any]) -> Any:
     return aws("ec2")
 
 
-@pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the sandbox clock forward and run the work that became due."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move
-
-
-@pytest.fixture
-def paused(sandbox: SandboxInfo, db_access: None) -> None:
-    """Stop the sandbox clock, so that only `advance` moves it."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_pause
-
-    clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))
-
-
-def error_of(caught: Any) -> tuple[str, int, str]:
-    """(code, HTTP status, message) of a botocore ClientError caught by pytest.raises."""
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"].get("Message", ""),
-    )
-
-
 def state(ec2: Any, instance_id: str) -> str:
     reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
     return str(reservations[0]["Instances"][0]["State"]["Name"])

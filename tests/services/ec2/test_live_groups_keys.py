@@ -10,7 +10,8 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from tests.services.ec2.conftest import AMI, error_of
+from tests.conftest import error_of
+from tests.services.ec2.conftest import AMI
 
 pytestmark = pytest.mark.live
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.ec2.conftest import AMI, error_of, state
+from tests.conftest import error_of
+from tests.services.ec2.conftest import AMI, state
 
 pytestmark = pytest.mark.live
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.ec2.conftest import error_of
+from tests.conftest import error_of
 
 pytestmark = pytest.mark.live
 

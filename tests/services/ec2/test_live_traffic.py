@@ -15,8 +15,8 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.ec2.conftest import AMI, error_of
+from tests.conftest import SandboxInfo, error_of
+from tests.services.ec2.conftest import AMI
 
 pytestmark = pytest.mark.live
 

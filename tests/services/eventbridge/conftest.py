@@ -94,27 +94,6 @@ def drain(sqs: Any) -> Callable[..., list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the sandbox clock forward and run the work that became due."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move
-
-
-@pytest.fixture
-def paused(sandbox: SandboxInfo, db_access: None) -> None:
-    """Stop the sandbox clock, so that only `advance` moves it."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_pause
-
-    clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))
-
-
-@pytest.fixture
 def clock_set(sandbox: SandboxInfo, db_access: None) -> Callable[[str], None]:
     """clock_set("2027-03-31T17:59:00+00:00"): pause the sandbox clock and move it forward to that
     moment (which must lie ahead of it), running what became due on the way."""

@@ -26,27 +26,6 @@ def s3(aws: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the sandbox clock forward and run the work that became due."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move
-
-
-@pytest.fixture
-def paused(sandbox: SandboxInfo, db_access: None) -> None:
-    """Stop the sandbox clock, so that only `advance` moves it: exact timing without sleeping."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_pause
-
-    clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))
-
-
-@pytest.fixture
 def bucket(s3: Any) -> str:
     name = f"lake-{uuid.uuid4().hex[:10]}"
     s3.create_bucket(Bucket=name)
@@ -78,16 +57,6 @@ def objects(s3: Any) -> Callable[[str], list[tuple[str, bytes]]]:
         return [(item["Key"], s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()) for item in listed]
 
     return read
-
-
-def error_of(caught: Any) -> tuple[str, int, str]:
-    """(code, HTTP status, message) of a botocore ClientError caught by pytest.raises."""
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"].get("Message", ""),
-    )
 
 
 def sandbox_now(sandbox: SandboxInfo) -> Any:

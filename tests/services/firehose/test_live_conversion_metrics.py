@@ -16,8 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.firehose.conftest import ROLE, error_of, sandbox_now
+from tests.conftest import SandboxInfo, error_of
+from tests.services.firehose.conftest import ROLE, sandbox_now
 
 pytestmark = pytest.mark.live
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.firehose.conftest import ROLE, error_of
+from tests.conftest import error_of
+from tests.services.firehose.conftest import ROLE
 
 pytestmark = pytest.mark.live
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.firehose.conftest import ROLE, error_of
+from tests.conftest import SandboxInfo, error_of
+from tests.services.firehose.conftest import ROLE
 
 pytestmark = pytest.mark.live
 

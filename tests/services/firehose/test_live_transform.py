@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import error_of
 from tests.services.awslambda.conftest import zipped
-from tests.services.firehose.conftest import ROLE, error_of
+from tests.services.firehose.conftest import ROLE
 
 pytestmark = pytest.mark.live
 

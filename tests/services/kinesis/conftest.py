@@ -10,33 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SandboxInfo
-
 
 @pytest.fixture
 def kinesis(aws: Callable[..., Any]) -> Any:
     return aws("kinesis")
-
-
-@pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the sandbox clock forward and run the work that became due."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move
-
-
-@pytest.fixture
-def paused(sandbox: SandboxInfo, db_access: None) -> None:
-    """Stop the sandbox clock, so that only `advance` moves it: exact timing without sleeping."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_pause
-
-    clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))
 
 
 @pytest.fixture
@@ -52,16 +29,6 @@ def make_stream(kinesis: Any, advance: Callable[[float], None]) -> Callable[...,
         return name
 
     return make
-
-
-def error_of(caught: Any) -> tuple[str, int, str]:
-    """(code, HTTP status, message) of a botocore ClientError caught by pytest.raises."""
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"].get("Message", ""),
-    )
 
 
 def unchecked(aws: Callable[..., Any]) -> Any:

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.kinesis.conftest import error_of
+from tests.conftest import SandboxInfo, error_of
 
 pytestmark = pytest.mark.live
 

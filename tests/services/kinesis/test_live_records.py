@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.kinesis.conftest import error_of, key_for_shard, unchecked
+from tests.conftest import SandboxInfo, error_of
+from tests.services.kinesis.conftest import key_for_shard, unchecked
 
 pytestmark = pytest.mark.live
 

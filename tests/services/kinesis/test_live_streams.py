@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.kinesis.conftest import error_of, unchecked
+from tests.conftest import SandboxInfo, error_of
+from tests.services.kinesis.conftest import unchecked
 
 pytestmark = pytest.mark.live
 

@@ -19,26 +19,6 @@ def logs(aws: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the sandbox clock forward and run the work that became due."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move
-
-
-@pytest.fixture
-def paused(sandbox: SandboxInfo, db_access: None) -> None:
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_pause
-
-    clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))
-
-
-@pytest.fixture
 def now_ms(sandbox: SandboxInfo, db_access: None) -> Callable[[], int]:
     """The sandbox clock's now, in epoch milliseconds (what PutLogEvents' timestamps are)."""
     from playground.sandboxes.models import Clock
@@ -60,15 +40,6 @@ def make_stream(logs: Any) -> Callable[..., tuple[str, str]]:
         return group, stream
 
     return make
-
-
-def error_of(caught: Any) -> tuple[str, int, str]:
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"].get("Message", ""),
-    )
 
 
 def unchecked(aws: Callable[..., Any]) -> Any:

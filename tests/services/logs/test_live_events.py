@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.logs.conftest import day_ms, error_of, unchecked
+from tests.conftest import error_of
+from tests.services.logs.conftest import day_ms, unchecked
 
 pytestmark = pytest.mark.live
 

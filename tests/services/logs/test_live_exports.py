@@ -16,8 +16,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from tests.api.conftest import login
-from tests.conftest import SandboxInfo, Server
-from tests.services.logs.conftest import error_of
+from tests.conftest import SandboxInfo, Server, error_of
 
 pytestmark = pytest.mark.live
 

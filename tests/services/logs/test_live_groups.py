@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo
-from tests.services.logs.conftest import error_of, unchecked
+from tests.conftest import SandboxInfo, error_of
+from tests.services.logs.conftest import unchecked
 
 pytestmark = pytest.mark.live
 

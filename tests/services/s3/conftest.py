@@ -38,25 +38,3 @@ def make_bucket(s3: Any) -> Callable[..., str]:
 @pytest.fixture
 def bucket(make_bucket: Callable[..., str]) -> str:
     return make_bucket()
-
-
-def error_of(excinfo: Any) -> tuple[str, int, str]:
-    """(code, HTTP status, message) of a botocore ClientError."""
-    response = excinfo.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"].get("Message", ""),
-    )
-
-
-@pytest.fixture
-def advance(sandbox: Any, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the sandbox clock forward and run the work that became due."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move

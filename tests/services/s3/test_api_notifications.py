@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo, Server
+from tests.conftest import SandboxInfo, Server, error_of
 from tests.live.test_websocket import login, open_socket, receive_until
-from tests.services.s3.conftest import error_of
 
 pytestmark = pytest.mark.live
 

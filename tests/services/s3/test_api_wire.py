@@ -19,8 +19,7 @@ from awscrt import checksums as crt
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import SandboxInfo, Server
-from tests.services.s3.conftest import error_of
+from tests.conftest import SandboxInfo, Server, error_of
 
 pytestmark = pytest.mark.live
 MIB = 1024 * 1024

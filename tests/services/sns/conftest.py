@@ -128,27 +128,6 @@ def drain(sqs: Any) -> Callable[..., list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the sandbox clock forward and run the work that became due."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move
-
-
-@pytest.fixture
-def paused(sandbox: SandboxInfo, db_access: None) -> None:
-    """Stop the sandbox clock, so that only `advance` moves it."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_pause
-
-    clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))
-
-
-@pytest.fixture
 def flows(sandbox: SandboxInfo, db_access: None) -> Callable[..., list[dict[str, Any]]]:
     """flows(kind=None, item_id=None, count=1): the sandbox's stored SNS flow events (what
     GET /api/sandboxes/<id>/events/ serves), waiting up to 30 s for `count` of them (the Celery

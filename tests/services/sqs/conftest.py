@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SandboxInfo
-
 
 @pytest.fixture
 def sqs(aws: Callable[..., Any]) -> Any:
@@ -33,24 +31,3 @@ def make_queue(sqs: Any) -> Callable[..., str]:
         return str(sqs.create_queue(**kwargs)["QueueUrl"])
 
     return make
-
-
-@pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the sandbox clock forward and run the work that became due."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move
-
-
-@pytest.fixture
-def paused(sandbox: SandboxInfo, db_access: None) -> None:
-    """Stop the sandbox clock, so that only `advance` moves it: exact timing without sleeping."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_pause
-
-    clock_pause(sandbox=Sandbox.objects.get(pk=sandbox.id))

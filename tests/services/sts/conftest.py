@@ -7,13 +7,11 @@ import base64
 import datetime as dt
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import boto3
-import pytest
 
-from tests.conftest import NO_RETRY, SandboxInfo, Server
+from tests.conftest import NO_RETRY, Server
 
 
 def client_for(server: Server, credentials: dict[str, Any], service: str = "sts") -> Any:
@@ -108,21 +106,3 @@ def make_saml(
   </saml:Assertion>
 </samlp:Response>"""
     return base64.b64encode(xml.encode()).decode()
-
-
-@pytest.fixture
-def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
-    """advance(seconds): move the test sandbox's clock forward (never sleep)."""
-    from playground.sandboxes.models import Sandbox
-    from playground.sandboxes.services import clock_advance
-
-    def move(seconds: float) -> None:
-        clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
-
-    return move
-
-
-def error_of(caught: pytest.ExceptionInfo[Any]) -> tuple[str, int, str]:
-    """(code, HTTP status, message) of a botocore ClientError."""
-    response = caught.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Message"]

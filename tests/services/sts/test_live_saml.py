@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SandboxInfo, Server
-from tests.services.sts.conftest import anonymous, client_for, error_of, make_saml
+from tests.conftest import SandboxInfo, Server, error_of
+from tests.services.sts.conftest import anonymous, client_for, make_saml
 
 pytestmark = pytest.mark.live
 

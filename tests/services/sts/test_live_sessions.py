@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SandboxInfo, Server
-from tests.services.sts.conftest import client_for, error_of
+from tests.conftest import SandboxInfo, Server, error_of
+from tests.services.sts.conftest import client_for
 
 pytestmark = pytest.mark.live
 

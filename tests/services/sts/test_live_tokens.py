@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from tests.conftest import SandboxInfo, Server
-from tests.services.sts.conftest import anonymous, client_for, error_of, make_jwt
+from tests.conftest import SandboxInfo, Server, error_of
+from tests.services.sts.conftest import anonymous, client_for, make_jwt
 
 pytestmark = pytest.mark.live
 

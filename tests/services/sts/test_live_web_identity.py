@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SandboxInfo, Server
-from tests.services.sts.conftest import anonymous, client_for, error_of, make_jwt
+from tests.conftest import SandboxInfo, Server, error_of
+from tests.services.sts.conftest import anonymous, client_for, make_jwt
 
 pytestmark = pytest.mark.live
 
