@@ -249,6 +249,9 @@ def subnet_create(
         sandbox=sandbox, vpc=vpc, region=region, subnet_id=common.new_id("subnet"), cidr=str(network),
         availability_zone=zone or names[used % len(names)], created_at=now,
     )  # fmt: skip
+    from services.ec2 import routing  # routing.py builds on this module
+
+    routing.subnet_added(subnet)
     common.tags_set(sandbox=sandbox, region=region, resource_id=subnet.subnet_id, tags=tags)
     events.vpc_changed(sandbox, vpc=vpc, change="changed", now=now)
     return subnet

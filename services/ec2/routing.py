@@ -3,8 +3,8 @@
 Every VPC has a default network ACL (rule 100 allows all traffic in and out, the `*` rule 32767
 denies what no rule matched) and a main route table (the VPC's local route; in the default VPC also
 0.0.0.0/0 to its internet gateway). A subnet uses the network ACL and the route table it is
-associated with, or its VPC's default ACL and main table. VPCs made before these existed get them
-on first use (`vpc_defaults`).
+associated with, or its VPC's default ACL and main table. Both are made with the VPC
+(`vpc_defaults`), and a new subnet is associated with the default ACL at once (`subnet_added`).
 
 Network ACLs are stateless and evaluated in rule-number order: the first entry that matches the
 packet (protocol, port, address) decides. `acl_allows` answers that for one packet in one direction;
@@ -48,58 +48,54 @@ def _all(egress: bool, number: int, action: str) -> dict[str, Any]:
 # Defaults ----------------------------------------------------------------------------------------
 
 
-def vpc_defaults(vpc: Vpc) -> tuple[NetworkAcl, RouteTable]:
-    """The VPC's default network ACL and main route table, made when missing (and, for the default
-    VPC, its attached internet gateway and the 0.0.0.0/0 route to it)."""
-    acl = NetworkAcl.objects.filter(vpc=vpc, is_default=True).first()
-    if acl is None:
-        acl = NetworkAcl.objects.create(
-            sandbox_id=vpc.sandbox_id, vpc=vpc, region=vpc.region, acl_id=common.new_id("acl"), is_default=True,
-            entries=[_all(False, 100, "allow"), _all(True, 100, "allow"),
-                     _all(False, LAST_RULE, "deny"), _all(True, LAST_RULE, "deny")],
-        )  # fmt: skip
-    table = RouteTable.objects.filter(vpc=vpc, is_main=True).first()
-    if table is None:
-        routes = []
-        if vpc.is_default:
-            gateway = InternetGateway.objects.create(
-                sandbox_id=vpc.sandbox_id, region=vpc.region, gateway_id=common.new_id("igw"), vpc=vpc
-            )
-            routes.append({"destination": "0.0.0.0/0", "gateway_id": gateway.gateway_id})
-        table = RouteTable.objects.create(
-            sandbox_id=vpc.sandbox_id, vpc=vpc, region=vpc.region, route_table_id=common.new_id("rtb"), is_main=True,
-            main_association_id=common.new_id("rtbassoc"), routes=routes,
-        )  # fmt: skip
-    return acl, table
+def vpc_defaults(vpc: Vpc) -> None:
+    """Make a new VPC's default network ACL (associated with the subnets it already has) and main
+    route table; for the default VPC also its attached internet gateway and the 0.0.0.0/0 route
+    to it."""
+    NetworkAcl.objects.create(
+        sandbox_id=vpc.sandbox_id, vpc=vpc, region=vpc.region, acl_id=common.new_id("acl"), is_default=True,
+        entries=[_all(False, 100, "allow"), _all(True, 100, "allow"),
+                 _all(False, LAST_RULE, "deny"), _all(True, LAST_RULE, "deny")],
+        associations={subnet.subnet_id: common.new_id("aclassoc") for subnet in Subnet.objects.filter(vpc=vpc)},
+    )  # fmt: skip
+    routes = []
+    if vpc.is_default:
+        gateway = InternetGateway.objects.create(
+            sandbox_id=vpc.sandbox_id, region=vpc.region, gateway_id=common.new_id("igw"), vpc=vpc
+        )
+        routes.append({"destination": "0.0.0.0/0", "gateway_id": gateway.gateway_id})
+    RouteTable.objects.create(
+        sandbox_id=vpc.sandbox_id, vpc=vpc, region=vpc.region, route_table_id=common.new_id("rtb"), is_main=True,
+        main_association_id=common.new_id("rtbassoc"), routes=routes,
+    )  # fmt: skip
+
+
+def subnet_added(subnet: Subnet) -> None:
+    """A new subnet is associated with its VPC's default network ACL (AWS gives each subnet an
+    ACL association from the start) and, implicitly, with the main route table."""
+    acl = NetworkAcl.objects.select_for_update().get(vpc_id=subnet.vpc_id, is_default=True)
+    acl.associations = {**acl.associations, subnet.subnet_id: common.new_id("aclassoc")}
+    acl.save(update_fields=["associations"])
 
 
 def acl_of(subnet: Subnet) -> NetworkAcl:
-    for acl in NetworkAcl.objects.filter(vpc_id=subnet.vpc_id):
+    acls = list(NetworkAcl.objects.filter(vpc_id=subnet.vpc_id))
+    for acl in acls:
         if subnet.subnet_id in acl.associations:
             return acl
-    return vpc_defaults(subnet.vpc)[0]
+    return next(acl for acl in acls if acl.is_default)
 
 
 def table_of(subnet: Subnet) -> RouteTable:
-    for table in RouteTable.objects.filter(vpc_id=subnet.vpc_id):
+    tables = list(RouteTable.objects.filter(vpc_id=subnet.vpc_id))
+    for table in tables:
         if subnet.subnet_id in table.associations:
             return table
-    return vpc_defaults(subnet.vpc)[1]
+    return next(table for table in tables if table.is_main)
 
 
 def _acl_association(acl: NetworkAcl, subnet_id: str) -> str:
     return str(acl.associations.get(subnet_id) or "")
-
-
-def _ensure_acl_associations(vpc: Vpc) -> None:
-    """Every subnet of the VPC has an ACL association ID (AWS gives each subnet one, on the
-    default ACL until it is moved)."""
-    default, _ = vpc_defaults(vpc)
-    held = {subnet_id for acl in NetworkAcl.objects.filter(vpc=vpc) for subnet_id in acl.associations}
-    missing = [s.subnet_id for s in Subnet.objects.filter(vpc=vpc) if s.subnet_id not in held]
-    if missing:
-        default.associations = {**default.associations, **{s: common.new_id("aclassoc") for s in missing}}
-        default.save(update_fields=["associations"])
 
 
 # Evaluation --------------------------------------------------------------------------------------
@@ -146,7 +142,6 @@ def acl_get(*, sandbox: Sandbox, region: str, acl_id: str, lock: bool = False) -
 
 def acl_create(*, sandbox: Sandbox, region: str, vpc_id: str, tags: list[dict[str, Any]]) -> NetworkAcl:
     vpc = network.vpc_get(sandbox=sandbox, region=region, vpc_id=vpc_id)
-    vpc_defaults(vpc)
     common.check_tags(tags)
     acl = NetworkAcl.objects.create(
         sandbox=sandbox, vpc=vpc, region=region, acl_id=common.new_id("acl"),
@@ -281,8 +276,6 @@ def acl_view(acl: NetworkAcl, tags: dict[str, str]) -> dict[str, Any]:
 def acls_describe(
     *, sandbox: Sandbox, region: str, ids: list[str], filters: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    for vpc in Vpc.objects.filter(sandbox=sandbox, region=region):
-        _ensure_acl_associations(vpc)
     rows = list(NetworkAcl.objects.filter(sandbox=sandbox, region=region).select_related("vpc", "sandbox"))
     rows = common.named(rows, ids, lambda acl: acl.acl_id, common.not_found(InvalidNetworkAclIDNotFound, "networkAcl"))
     tags = common.tags_of(sandbox, [acl.acl_id for acl in rows])
@@ -316,7 +309,6 @@ def table_get(*, sandbox: Sandbox, region: str, table_id: str, lock: bool = Fals
 
 def table_create(*, sandbox: Sandbox, region: str, vpc_id: str, tags: list[dict[str, Any]]) -> RouteTable:
     vpc = network.vpc_get(sandbox=sandbox, region=region, vpc_id=vpc_id)
-    vpc_defaults(vpc)
     common.check_tags(tags)
     table = RouteTable.objects.create(sandbox=sandbox, vpc=vpc, region=region, route_table_id=common.new_id("rtb"))
     common.tags_set(sandbox=sandbox, region=region, resource_id=table.route_table_id, tags=tags)
@@ -431,8 +423,6 @@ def table_view(table: RouteTable, tags: dict[str, str]) -> dict[str, Any]:
 def tables_describe(
     *, sandbox: Sandbox, region: str, ids: list[str], filters: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    for vpc in Vpc.objects.filter(sandbox=sandbox, region=region):
-        vpc_defaults(vpc)
     rows = list(RouteTable.objects.filter(sandbox=sandbox, region=region).select_related("vpc", "sandbox"))
     rows = common.named(
         rows, ids, lambda table: table.route_table_id, common.not_found(InvalidRouteTableIDNotFound, "routeTable")
@@ -501,8 +491,6 @@ def gateway_delete(*, sandbox: Sandbox, region: str, gateway_id: str) -> None:
 def gateways_describe(
     *, sandbox: Sandbox, region: str, ids: list[str], filters: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    for vpc in Vpc.objects.filter(sandbox=sandbox, region=region, is_default=True):
-        vpc_defaults(vpc)
     rows = list(InternetGateway.objects.filter(sandbox=sandbox, region=region).select_related("vpc"))
     missing = common.not_found(InvalidInternetGatewayIDNotFound, "internetGateway")
     rows = common.named(rows, ids, lambda gateway: gateway.gateway_id, missing)

@@ -9,6 +9,7 @@ export {
   attributeTable,
   counterTiles,
   dangerZone,
+  deleteNodeButton,
   field,
   header,
   identity,

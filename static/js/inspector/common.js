@@ -133,6 +133,14 @@ export function parseAttributeLines(text) {
   return attributes;
 }
 
+/** The button that deletes the node the panel shows (after the diagram's own confirmation):
+ * `nodeOf()` gives the current node. */
+export function deleteNodeButton(ctx, nodeOf, label, action = "delete") {
+  const button = h("button", { type: "button", class: "danger", dataset: { action } }, label);
+  button.addEventListener("click", () => ctx.deleteNode(nodeOf()));
+  return button;
+}
+
 export function dangerZone(...buttons) {
   return h("section", { class: "insp-section insp-danger", dataset: { section: "danger" } }, h("div", { class: "insp-row" }, ...buttons));
 }

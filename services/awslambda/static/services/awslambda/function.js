@@ -3,7 +3,7 @@
 // the result and the log lines), the recent invocations with cold or warm starts and their logs
 // (live: refreshed on each invoke flow), its event source mappings, and delete.
 
-import { dangerZone, field, fromBase64, h, header, identity, liveCounters, liveNote, resultLine, run, section, showResult, toBase64 } from "../../js/kit.js";
+import { dangerZone, deleteNodeButton, field, fromBase64, h, header, identity, liveCounters, liveNote, resultLine, run, section, showResult, toBase64 } from "../../js/kit.js";
 import { packageSource } from "./gui.js";
 
 const DEFAULT_EVENT = '{\n  "key": "value"\n}';
@@ -112,8 +112,7 @@ export function functionPanel(ctx, initial, config) {
   };
   refresh();
 
-  const deleteButton = h("button", { type: "button", class: "danger", dataset: { action: "delete" } }, "Delete function");
-  deleteButton.addEventListener("click", () => ctx.deleteNode(node));
+  const deleteButton = deleteNodeButton(ctx, () => node, "Delete function");
   const element = h(
     "div",
     { class: "insp-panel lambda-panel", dataset: { panel: "awslambda:function", id: node.id } },

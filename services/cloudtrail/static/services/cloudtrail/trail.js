@@ -3,7 +3,7 @@
 // logging, and the event history as the console's Event history page shows it: LookupEvents with
 // one lookup attribute, newest first, each event opening to its raw CloudTrail record.
 
-import { dangerZone, field, h, header, identity, resultLine, run, section, showResult } from "../../js/kit.js";
+import { dangerZone, deleteNodeButton, field, h, header, identity, resultLine, run, section, showResult } from "../../js/kit.js";
 
 const ATTRIBUTES = ["EventName", "EventSource", "ReadOnly", "Username", "ResourceType", "ResourceName", "AccessKeyId", "EventId"];
 
@@ -115,8 +115,7 @@ export function trailPanel(ctx, initial, config) {
   });
   moreButton.addEventListener("click", () => lookup(true));
 
-  const deleteButton = h("button", { type: "button", class: "danger" }, "Delete trail");
-  deleteButton.addEventListener("click", () => ctx.deleteNode(node));
+  const deleteButton = deleteNodeButton(ctx, () => node, "Delete trail");
 
   const refresh = async () => {
     if (disposed || !config.resource) return;

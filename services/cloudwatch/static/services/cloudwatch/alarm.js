@@ -3,7 +3,7 @@
 // "put datapoint" form (PutMetricData, as a producer would), Set state, actions on or off, and
 // delete.
 
-import { dangerZone, field, h, header, identity, resultLine, run, section, showResult } from "../../js/kit.js";
+import { dangerZone, deleteNodeButton, field, h, header, identity, resultLine, run, section, showResult } from "../../js/kit.js";
 import { drawChart } from "./chart.js";
 
 const seconds = (iso) => Date.parse(iso) / 1000;
@@ -103,8 +103,7 @@ export function alarmPanel(ctx, initial, config) {
     if (answer) showResult(actionsLine, operation === "DisableAlarmActions" ? "Actions disabled" : "Actions enabled");
   });
 
-  const remove = h("button", { type: "button", class: "danger" }, "Delete alarm");
-  remove.addEventListener("click", () => ctx.deleteNode(node));
+  const remove = deleteNodeButton(ctx, () => node, "Delete alarm");
 
   const element = h(
     "div",

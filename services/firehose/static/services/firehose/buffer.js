@@ -3,7 +3,7 @@
 // with the next flush time and a countdown), the records waiting in it, a form to put a record,
 // the last delivery (animated as a flush arrives), its destination and delete.
 
-import { dangerZone, field, formatDuration, h, header, identity, resultLine, run, section, showResult, toBase64 } from "../../js/kit.js";
+import { dangerZone, deleteNodeButton, field, formatDuration, h, header, identity, resultLine, run, section, showResult, toBase64 } from "../../js/kit.js";
 
 const clip = (text) => (text.length > 160 ? `${text.slice(0, 160)}…` : text);
 const kib = (bytes) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(2)} MiB`);
@@ -144,8 +144,7 @@ export function bufferPanel(ctx, initial, config) {
     if (answer) showResult(putLine, `Buffered: record id ${answer.RecordId.slice(0, 12)}…`);
   });
 
-  const deleteButton = h("button", { type: "button", class: "danger", dataset: { action: "delete" } }, "Delete delivery stream");
-  deleteButton.addEventListener("click", () => ctx.deleteNode(node));
+  const deleteButton = deleteNodeButton(ctx, () => node, "Delete delivery stream");
 
   const element = h(
     "div",

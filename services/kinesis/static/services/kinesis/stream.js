@@ -4,7 +4,7 @@
 // record, reading a shard through an iterator as a consumer does, the newest records in the
 // window, retention and shard count settings, and delete.
 
-import { dangerZone, field, fromBase64, h, header, identity, liveCounters, liveNote, resultLine, run, section, showResult, toBase64 } from "../../js/kit.js";
+import { dangerZone, deleteNodeButton, field, fromBase64, h, header, identity, liveCounters, liveNote, resultLine, run, section, showResult, toBase64 } from "../../js/kit.js";
 
 const SPACE = 2n ** 128n;
 
@@ -226,8 +226,7 @@ export function streamPanel(ctx, initial, config) {
     settingsLine,
   );
 
-  const deleteButton = h("button", { type: "button", class: "danger", dataset: { action: "delete" } }, "Delete stream");
-  deleteButton.addEventListener("click", () => ctx.deleteNode(node));
+  const deleteButton = deleteNodeButton(ctx, () => node, "Delete stream");
 
   const element = h(
     "div",

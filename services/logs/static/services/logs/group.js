@@ -3,7 +3,7 @@
 // with the same engine as FilterLogEvents), its streams, metric filters with their newest
 // datapoints, subscription filters, export tasks to S3, putting an event, retention, and delete.
 
-import { dangerZone, field, h, header, identity, liveCounters, liveNote, resultLine, run, section, showResult } from "../../js/kit.js";
+import { dangerZone, deleteNodeButton, field, h, header, identity, liveCounters, liveNote, resultLine, run, section, showResult } from "../../js/kit.js";
 
 export const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const TAIL_KEEP = 200;
@@ -199,8 +199,7 @@ export function groupPanel(ctx, initial, config) {
   });
   const settings = h("div", { class: "insp-settings-form" }, h("div", { class: "insp-row" }, field("Retention", retention, "AWS's allowed values"), retentionButton), settingsLine);
 
-  const deleteButton = h("button", { type: "button", class: "danger", dataset: { action: "delete" } }, "Delete log group");
-  deleteButton.addEventListener("click", () => ctx.deleteNode(node));
+  const deleteButton = deleteNodeButton(ctx, () => node, "Delete log group");
 
   const element = h(
     "div",

@@ -3,7 +3,7 @@
 // folder shown, download and delete of an object, the bucket's event notifications, and deleting
 // the bucket.
 
-import { dangerZone, field, h, header, identity, liveCounters, resultLine, run, section, showResult } from "../../js/kit.js";
+import { dangerZone, deleteNodeButton, field, h, header, identity, liveCounters, resultLine, run, section, showResult } from "../../js/kit.js";
 import { bucketName, notificationConfiguration, putNotificationConfiguration, urls } from "./gui.js";
 
 const UNITS = ["B", "KB", "MB", "GB", "TB"];
@@ -193,8 +193,7 @@ export function bucketPanel(ctx, initial) {
   loadNotifications();
 
   // --- delete ---
-  const deleteButton = h("button", { type: "button", class: "danger", dataset: { action: "delete-bucket" } }, "Delete bucket");
-  deleteButton.addEventListener("click", () => ctx.deleteNode(node));
+  const deleteButton = deleteNodeButton(ctx, () => node, "Delete bucket", "delete-bucket");
 
   const element = h(
     "div",

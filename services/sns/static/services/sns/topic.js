@@ -4,6 +4,7 @@
 import {
   attributeTable,
   dangerZone,
+  deleteNodeButton,
   field,
   h,
   header,
@@ -163,8 +164,7 @@ export function topicPanel(ctx, initial) {
   };
   loadAttributes();
 
-  const deleteButton = h("button", { type: "button", class: "danger", dataset: { action: "delete-topic" } }, "Delete topic");
-  deleteButton.addEventListener("click", () => ctx.deleteNode(node));
+  const deleteButton = deleteNodeButton(ctx, () => node, "Delete topic", "delete-topic");
 
   const element = h(
     "div",

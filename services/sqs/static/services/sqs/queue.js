@@ -6,6 +6,7 @@ import {
   attributeTable,
   copyButton,
   dangerZone,
+  deleteNodeButton,
   field,
   formatDuration,
   h,
@@ -238,13 +239,12 @@ export function queuePanel(ctx, initial) {
   // --- purge and delete ---
   const dangerLine = resultLine("danger");
   const purgeButton = h("button", { type: "button", dataset: { action: "purge" } }, "Purge messages");
-  const deleteButton = h("button", { type: "button", class: "danger", dataset: { action: "delete-queue" } }, "Delete queue");
+  const deleteButton = deleteNodeButton(ctx, () => node, "Delete queue", "delete-queue");
   purgeButton.addEventListener("click", async () => {
     if (!(await ctx.confirm({ title: `Purge ${node.label}?`, text: "Every message in the queue is deleted, in flight or not.", action: "Purge", danger: true }))) return;
     const done = await run(purgeButton, dangerLine, () => call("PurgeQueue"));
     if (done) showResult(dangerLine, "Purged.");
   });
-  deleteButton.addEventListener("click", () => ctx.deleteNode(node));
 
   const element = h(
     "div",
