@@ -21,4 +21,4 @@ export {
   section,
   showResult,
 } from "./inspector/common.js";
-export { counter } from "./nodes.js";
+export { counter, toNumber } from "./nodes.js";

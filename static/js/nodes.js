@@ -80,12 +80,14 @@ export function normalizeNode(raw, previous = null) {
 }
 
 /** A counter value from a field of the graph node, else an AWS attribute, else what it was. */
+/** `value` as a finite number, or `fallback` (a graph field or an attribute may be missing or text). */
+export function toNumber(value, fallback = 0) {
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : fallback;
+}
+
 export function counter(raw, attributes, field, attribute, fallback = 0) {
-  const number = (value) => {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : 0;
-  };
-  if (raw[field] !== undefined) return number(raw[field]);
-  if (attribute && attribute in attributes) return number(attributes[attribute]);
+  if (raw[field] !== undefined) return toNumber(raw[field]);
+  if (attribute && attribute in attributes) return toNumber(attributes[attribute]);
   return fallback;
 }

@@ -5,7 +5,7 @@
 // Kinesis stream to a function (an event source mapping); and the counters that move on each
 // invocation.
 
-import { field, h } from "../../js/kit.js";
+import { field, h, toNumber } from "../../js/kit.js";
 import { functionPanel } from "./function.js";
 
 const icon = new URL("icons/function.svg", import.meta.url).href;
@@ -28,11 +28,6 @@ export function setup(ctx) {
   config = ctx.service.config || {};
   account = ctx.config?.sandbox?.account_id || account;
 }
-
-const number = (value, fallback = 0) => {
-  const parsed = Number(value);
-  return Number.isFinite(parsed) ? parsed : fallback;
-};
 
 function stateTone(state) {
   if (state === "Active") return "ok";
@@ -64,12 +59,12 @@ export const kinds = {
         state: raw.state ?? attributes.State ?? previous?.state ?? "",
         runtime: raw.runtime ?? attributes.Runtime ?? previous?.runtime ?? "",
         handler: raw.handler ?? attributes.Handler ?? previous?.handler ?? "",
-        memorySize: number(raw.memory_size ?? attributes.MemorySize, previous?.memorySize ?? 128),
-        timeout: number(raw.timeout ?? attributes.Timeout, previous?.timeout ?? 3),
+        memorySize: toNumber(raw.memory_size ?? attributes.MemorySize, previous?.memorySize ?? 128),
+        timeout: toNumber(raw.timeout ?? attributes.Timeout, previous?.timeout ?? 3),
         lastStart: raw.last_start ?? previous?.lastStart ?? "",
         counts: {
-          invocations: number(raw.invocations_last_minute, previous?.counts.invocations ?? 0),
-          errors: number(raw.errors_last_minute, previous?.counts.errors ?? 0),
+          invocations: toNumber(raw.invocations_last_minute, previous?.counts.invocations ?? 0),
+          errors: toNumber(raw.errors_last_minute, previous?.counts.errors ?? 0),
         },
       };
     },

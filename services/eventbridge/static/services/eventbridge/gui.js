@@ -4,7 +4,7 @@
 // its targets, its counters, the events it matches as they arrive, and a pattern tester that asks
 // TestEventPattern (the engine PutRule and delivery use) about a sample event as it is typed.
 
-import { field, h, header, identity, resultLine, run, section, showResult } from "../../js/kit.js";
+import { field, h, header, identity, resultLine, run, section, showResult, toNumber } from "../../js/kit.js";
 
 const busIcon = new URL("icons/bus.svg", import.meta.url).href;
 const ruleIcon = new URL("icons/rule.svg", import.meta.url).href;
@@ -14,11 +14,6 @@ let config = {};
 export function setup(ctx) {
   config = ctx.service.config || {};
 }
-
-const number = (value, fallback = 0) => {
-  const parsed = Number(value);
-  return Number.isFinite(parsed) ? parsed : fallback;
-};
 
 function nextFire(node) {
   if (!node.nextFireAt) return node.schedule ? "not scheduled" : "";
@@ -58,9 +53,9 @@ export const kinds = {
         nextFireAt: raw.next_fire_at !== undefined ? raw.next_fire_at : attributes.NextFireTime !== undefined ? attributes.NextFireTime : previous?.nextFireAt ?? null,
         bus: raw.bus ?? previous?.bus ?? "default",
         counts: {
-          matched: number(raw.matched_events, previous?.counts.matched ?? 0),
-          invocations: number(raw.invocations, previous?.counts.invocations ?? 0),
-          failed: number(raw.failed_invocations, previous?.counts.failed ?? 0),
+          matched: toNumber(raw.matched_events, previous?.counts.matched ?? 0),
+          invocations: toNumber(raw.invocations, previous?.counts.invocations ?? 0),
+          failed: toNumber(raw.failed_invocations, previous?.counts.failed ?? 0),
         },
       };
     },

@@ -4,7 +4,7 @@
 // (buffer.js: the buffer's records, its size and interval bars, the next flush on the sandbox
 // clock, a put form, the last delivery), wiring a stream to a bucket, and what a failure means.
 
-import { field, h } from "../../js/kit.js";
+import { field, h, toNumber } from "../../js/kit.js";
 import { bufferPanel } from "./buffer.js";
 
 const icon = new URL("icons/deliverystream.svg", import.meta.url).href;
@@ -14,11 +14,6 @@ let config = {};
 export function setup(ctx) {
   config = ctx.service.config || {};
 }
-
-const number = (value, fallback = 0) => {
-  const parsed = Number(value);
-  return Number.isFinite(parsed) ? parsed : fallback;
-};
 
 const tenth = (share) => Math.max(0, Math.min(10, Math.floor(share * 10 + 1e-9)));
 const percent = (share) => `${Math.round(Math.max(0, Math.min(1, share)) * 100)}%`;
@@ -47,8 +42,8 @@ export const kinds = {
     normalize(node, raw, previous) {
       const attributes = node.attributes;
       const old = previous?.buffer || {};
-      const limit = number(raw.buffer_size_limit, old.limit ?? 5 * 1024 * 1024);
-      const bytes = number(raw.buffer_bytes ?? attributes.BufferedBytes, old.bytes ?? 0);
+      const limit = toNumber(raw.buffer_size_limit, old.limit ?? 5 * 1024 * 1024);
+      const bytes = toNumber(raw.buffer_bytes ?? attributes.BufferedBytes, old.bytes ?? 0);
       return {
         status: raw.status ?? attributes.DeliveryStreamStatus ?? previous?.status ?? "",
         destination: raw.destination ?? attributes.Destination ?? previous?.destination ?? "ExtendedS3",
@@ -57,15 +52,15 @@ export const kinds = {
         buffer: {
           bytes,
           limit,
-          interval: number(raw.buffer_interval, old.interval ?? 300),
-          fill: raw.buffer_fill !== undefined ? number(raw.buffer_fill) : Math.min(bytes / limit, 1),
-          elapsed: number(raw.buffer_elapsed, old.elapsed ?? 0),
+          interval: toNumber(raw.buffer_interval, old.interval ?? 300),
+          fill: raw.buffer_fill !== undefined ? toNumber(raw.buffer_fill) : Math.min(bytes / limit, 1),
+          elapsed: toNumber(raw.buffer_elapsed, old.elapsed ?? 0),
           nextFlushAt: raw.next_flush_at !== undefined ? raw.next_flush_at : attributes.NextFlushAt !== undefined ? attributes.NextFlushAt : (old.nextFlushAt ?? null),
         },
         counts: {
-          records: number(raw.buffer_records ?? attributes.BufferedRecords, previous?.counts.records ?? 0),
-          delivered: number(raw.records_out, previous?.counts.delivered ?? 0),
-          objects: number(raw.objects_out, previous?.counts.objects ?? 0),
+          records: toNumber(raw.buffer_records ?? attributes.BufferedRecords, previous?.counts.records ?? 0),
+          delivered: toNumber(raw.records_out, previous?.counts.delivered ?? 0),
+          objects: toNumber(raw.objects_out, previous?.counts.objects ?? 0),
         },
       };
     },

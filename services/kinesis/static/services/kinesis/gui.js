@@ -3,7 +3,7 @@
 // the stream inspector (stream.js: shard lanes, put, read through an iterator, the newest records,
 // retention and shard count), and the counters that move at once on Kinesis's flow events.
 
-import { field, h } from "../../js/kit.js";
+import { field, h, toNumber } from "../../js/kit.js";
 import { streamPanel } from "./stream.js";
 
 const icon = new URL("icons/stream.svg", import.meta.url).href;
@@ -19,11 +19,6 @@ function statusTone(status) {
   if (status === "CREATING" || status === "UPDATING" || status === "DELETING") return "warn";
   return "muted";
 }
-
-const number = (value, fallback = 0) => {
-  const parsed = Number(value);
-  return Number.isFinite(parsed) ? parsed : fallback;
-};
 
 export const kinds = {
   stream: {
@@ -43,12 +38,12 @@ export const kinds = {
       return {
         status: raw.status ?? attributes.StreamStatus ?? previous?.status ?? "",
         mode: raw.mode ?? attributes.StreamMode ?? previous?.mode ?? "PROVISIONED",
-        retentionHours: number(raw.retention_hours ?? attributes.RetentionPeriodHours, previous?.retentionHours ?? 24),
+        retentionHours: toNumber(raw.retention_hours ?? attributes.RetentionPeriodHours, previous?.retentionHours ?? 24),
         counts: {
-          shards: number(raw.open_shards ?? attributes.OpenShardCount, previous?.counts.shards ?? 0),
-          records: number(raw.records, previous?.counts.records ?? 0),
-          bytes: number(raw.bytes, previous?.counts.bytes ?? 0),
-          lastMinute: number(raw.records_last_minute, previous?.counts.lastMinute ?? 0),
+          shards: toNumber(raw.open_shards ?? attributes.OpenShardCount, previous?.counts.shards ?? 0),
+          records: toNumber(raw.records, previous?.counts.records ?? 0),
+          bytes: toNumber(raw.bytes, previous?.counts.bytes ?? 0),
+          lastMinute: toNumber(raw.records_last_minute, previous?.counts.lastMinute ?? 0),
         },
       };
     },

@@ -4,7 +4,7 @@
 // (group.js: the live tail with pause and a filter box in the filter-pattern language, streams,
 // retention, filters and their datapoints, putting an event); counters that move on Logs' flows.
 
-import { field, h } from "../../js/kit.js";
+import { field, h, toNumber } from "../../js/kit.js";
 import { groupPanel, RETENTION_DAYS } from "./group.js";
 
 const groupIcon = new URL("icons/log-group.svg", import.meta.url).href;
@@ -15,11 +15,6 @@ let config = {};
 export function setup(ctx) {
   config = ctx.service.config || {};
 }
-
-const number = (value, fallback = 0) => {
-  const parsed = Number(value);
-  return Number.isFinite(parsed) ? parsed : fallback;
-};
 
 const retentionText = (days) => (days ? `${days} d retention` : "never expire");
 
@@ -46,10 +41,10 @@ export const kinds = {
         retentionDays: retention === undefined ? previous?.retentionDays ?? null : retention,
         logGroupClass: raw.log_group_class ?? attributes.logGroupClass ?? previous?.logGroupClass ?? "STANDARD",
         counts: {
-          streams: number(raw.streams ?? attributes.streams, previous?.counts.streams ?? 0),
-          events: number(raw.events, previous?.counts.events ?? 0),
-          bytes: number(raw.bytes, previous?.counts.bytes ?? 0),
-          lastMinute: number(raw.events_last_minute, previous?.counts.lastMinute ?? 0),
+          streams: toNumber(raw.streams ?? attributes.streams, previous?.counts.streams ?? 0),
+          events: toNumber(raw.events, previous?.counts.events ?? 0),
+          bytes: toNumber(raw.bytes, previous?.counts.bytes ?? 0),
+          lastMinute: toNumber(raw.events_last_minute, previous?.counts.lastMinute ?? 0),
         },
       };
     },
@@ -72,7 +67,7 @@ export const kinds = {
       return {
         metric: raw.metric ?? previous?.metric ?? "",
         pattern: raw.pattern ?? previous?.pattern ?? "",
-        counts: { datapoints: number(raw.datapoints, previous?.counts.datapoints ?? 0) },
+        counts: { datapoints: toNumber(raw.datapoints, previous?.counts.datapoints ?? 0) },
       };
     },
     remove: {
