@@ -8,7 +8,7 @@ import logging
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models, transaction
+from django.db import IntegrityError, OperationalError, models, transaction
 
 from playground.catalog import with_module
 from playground.sandboxes.duework import run_due_work, run_due_work_everywhere
@@ -74,19 +74,27 @@ def service_state_models() -> list[type[models.Model]]:
     return found
 
 
-@transaction.atomic
 def sandbox_delete(*, sandbox: Sandbox) -> None:
     """Delete the sandbox with everything in it, in a transaction of its own. The service apps'
     reset.py hooks run first, for what rows do not hold (S3's object bytes on disk).
 
-    The sandbox's row is locked first. Its rows are written behind the answers too (the call log,
-    metrics), and PostgreSQL checks a new row's sandbox when that row's transaction commits: under
-    the lock, a writer that committed before it is in what the delete gathers, and one that commits
-    after waits for the delete and then fails on its own (the sandbox is gone), never the delete."""
-    list(Sandbox.objects.select_for_update().filter(pk=sandbox.pk).values_list("pk", flat=True))
-    for _app, module in with_module("reset"):
-        module.reset(sandbox=sandbox)
-    sandbox.delete()
+    Rows of the sandbox are also written behind the answers (the call log, metrics), and
+    PostgreSQL checks a new row's sandbox when that row's transaction commits. So the sandbox's
+    row is locked first: a writer that committed before the lock is in what the delete gathers,
+    and one that commits after waits for the delete and then fails on its own (the sandbox is
+    gone). A writer that holds a row the delete must remove while it waits for the lock ends in a
+    deadlock PostgreSQL breaks by failing one side; when that side is the delete, it runs again."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                list(Sandbox.objects.select_for_update().filter(pk=sandbox.pk).values_list("pk", flat=True))
+                for _app, module in with_module("reset"):
+                    module.reset(sandbox=sandbox)
+                sandbox.delete()
+            return
+        except (IntegrityError, OperationalError):
+            if attempt == 2:
+                raise
 
 
 def sandbox_reset(*, sandbox: Sandbox) -> None:
