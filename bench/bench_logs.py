@@ -112,6 +112,7 @@ def run(harness: Harness, options: Options) -> Report:
         "PutLogEvents calls/s": per_target("put", lambda rate: rate.calls_per_second),
         "PutLogEvents p50 ms": per_target("put", lambda rate: _ms(rate.percentile(50))),
         "PutLogEvents p99 ms": per_target("put", lambda rate: _ms(rate.percentile(99))),
+        "PutLogEvents server CPU ms/call": per_target("put", lambda rate: _ms(rate.server_cpu_per_call)),
         "FilterLogEvents s/call (p50)": per_target("filter", lambda rate: rate.percentile(50)),
         "FilterLogEvents s/call (p99)": per_target("filter", lambda rate: rate.percentile(99)),
         "FilterLogEvents server CPU ms/call": per_target("filter", lambda rate: _ms(rate.server_cpu_per_call)),

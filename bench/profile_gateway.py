@@ -2,13 +2,21 @@
 
     python -m bench.profile_gateway [--server] [--calls 2000] [--seconds 30] [--database sqlite|postgres]
                                     [--auth open|strict] [--top 25] [--out var/bench/gateway.prof]
-                                    [--call sts|s3-put-1k|s3-get-1k|s3-put-8m|s3-get-8m]
+                                    [--call sts|s3-put-1k|s3-get-1k|s3-put-8m|s3-get-8m|logs-put-1000|
+                                            kinesis-put-500|firehose-put-500]
 
 --call s3-*: in-process only, PutObject / GetObject (path style, boto3's default CRC32 header and
 signed payload SHA-256) of a 1 KB (1,000-byte) or 8 MB (8,000,000-byte) body. An 8 MB put's body
 reaches the gateway as Daphne hands it over, spooled to a file in SPOOL_DIR (written before each
 call, outside the profile); a get's response body is a file Daphne would send without Python (closed here).
 The summary also gives the CPU time per call without cProfile (time.process_time, this process).
+
+--call logs-put-1000 / kinesis-put-500 / firehose-put-500: in-process only, the AWS JSON calls that
+carry long lists, as the service benches send them: PutLogEvents of 1,000 events of about 120 B
+of JSON into one stream; PutRecords of 500 x 1 KiB records with random partition keys over a
+100-shard stream (the sandbox clock moved a second every two calls, outside the profile, to stay
+within the shards' write limits); PutRecordBatch of 500 x 1 KiB records into a DirectPut delivery
+stream with the default buffering hints (about every tenth call also writes a 5 MiB S3 object).
 
 In-process (default): one request signed once by botocore is handed to what the gateway's thread
 does (ASGI scope -> AwsRequest -> handle -> response) in this process, on a fresh database of its
@@ -23,6 +31,7 @@ This is not a bench (it is not named bench_*): it prints a profile to read, not 
 from __future__ import annotations
 
 import argparse
+import base64
 import cProfile
 import io
 import os
@@ -48,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--auth", choices=("open", "strict"), default="open")
     parser.add_argument("--top", type=int, default=25, help="rows per listing (default 25)")
     parser.add_argument("--out", type=Path, default=BENCH_VAR / "gateway.prof", help="pstats dump (snakeviz, pstats)")
-    parser.add_argument("--call", choices=("sts", *S3_CALLS), default="sts", help="the call profiled (default sts)")
+    parser.add_argument(
+        "--call", choices=("sts", *S3_CALLS, *BATCH_CALLS), default="sts", help="the call profiled (default sts)"
+    )
     args = parser.parse_args(argv)
     if args.server and args.call != "sts":
         parser.error("--server profiles sts only")
@@ -82,6 +93,8 @@ def _profile_in_process(harness: Harness, args: argparse.Namespace) -> tuple[pst
     call_command("migrate", "--no-input", verbosity=0)
     if args.call == "sts":
         request_for, check, finish = _request_factory(), _check, _nothing
+    elif args.call in BATCH_CALLS:
+        request_for, check, finish = _batch_request_factory(args.call)
     else:
         request_for, check, finish = _s3_request_factory(args.call)
     from playground.gateway.asgi import _handle_in_thread as handle
@@ -91,7 +104,8 @@ def _profile_in_process(harness: Harness, args: argparse.Namespace) -> tuple[pst
         finish(response)
         return response
 
-    for _ in range(100 if args.call.endswith(("sts", "1k")) else 10):  # warm up: models, caches, connections
+    warm = 100 if args.call.endswith(("sts", "1k")) else 10 if args.call in S3_CALLS else 20
+    for _ in range(warm):  # warm up: models, caches, connections
         check(call(request_for()))
 
     # CPU per call without the profiler, then the profile.
@@ -289,6 +303,171 @@ def _s3_request_factory(name: str) -> tuple[Any, Any, Any]:
     if kind == "put":
         return (lambda: put_request(next(cycle))), check, finish
     return (lambda: request("GET", f"/{bucket}/{next(cycle)}", b"", {})), check, finish
+
+
+BATCH_CALLS = ("logs-put-1000", "kinesis-put-500", "firehose-put-500")
+KIB_RECORD = base64.b64encode(os.urandom(1024)).decode()
+
+
+def _json_sender(service: str, access_key: str, secret: str) -> Any:
+    """send(operation, params) -> a fresh AwsRequest: one AWS JSON call signed by botocore."""
+    import json
+
+    import botocore.session
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from playground.gateway.asgi import aws_request_from_scope
+
+    metadata = botocore.session.get_session().get_service_model(service).metadata
+    credentials = Credentials(access_key, secret)
+
+    def send(operation: str, params: dict[str, Any]) -> Any:
+        body = json.dumps(params).encode()
+        signed = AWSRequest(
+            method="POST",
+            url=f"http://{HOST}/",
+            data=body,
+            headers={
+                "Content-Type": f"application/x-amz-json-{metadata.get('jsonVersion', '1.0')}",
+                "X-Amz-Target": f"{metadata['targetPrefix']}.{operation}",
+                "User-Agent": "bench-profile",
+            },
+        )
+        SigV4Auth(credentials, metadata.get("signingName", metadata["endpointPrefix"]), "us-east-1").add_auth(signed)
+        headers = [(b"host", HOST.encode())] + [
+            (name.lower().encode("latin-1"), str(value).encode("latin-1")) for name, value in signed.headers.items()
+        ]
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/",
+            "raw_path": b"/",
+            "query_string": b"",
+            "headers": headers,
+            "scheme": "http",
+            "client": ("127.0.0.1", 5000),
+            "server": ("127.0.0.1", 8000),
+        }
+        return aws_request_from_scope(scope, body, oversized=False)
+
+    return send
+
+
+def _batch_request_factory(name: str) -> tuple[Any, Any, Any]:
+    """(make a fresh request, check a response, finish a response) for a list-carrying JSON call
+    named by --call; its log stream, stream or delivery stream is made first through the gateway."""
+    import itertools
+    import json
+    import random
+    import uuid
+
+    from playground.gateway.asgi import _handle_in_thread as handle
+    from playground.sandboxes.services import clock_advance, sandbox_create
+
+    sandbox, key, secret = sandbox_create(name=f"profile-{name}")
+    service = name.split("-")[0]
+    send = _json_sender(service, key.access_key_id, secret)
+
+    def check(response: Any) -> None:
+        if response.status != 200:
+            sys.exit(f"the gateway did not answer the call: {response.status} {response.body[:500]!r}")
+        answer = json.loads(response.body)
+        if answer.get("FailedRecordCount") or answer.get("FailedPutCount") or answer.get("rejectedLogEventsInfo"):
+            sys.exit(f"the call was answered with failed items: {response.body[:500]!r}")
+
+    def setup(operation: str, params: dict[str, Any]) -> None:
+        response = handle(send(operation, params))
+        if response.status != 200:
+            sys.exit(f"{operation} failed: {response.status} {response.body[:500]!r}")
+
+    if service == "logs":
+        chance = random.Random(1)
+        messages = [
+            json.dumps(
+                {
+                    "level": chance.choice(["INFO", "WARN", "ERROR"]),
+                    "status": chance.choice([200, 200, 200, 404, 500, 503]),
+                    "latency": chance.randint(1, 1000),
+                    "path": f"/api/items/{chance.randint(1, 9999)}",
+                    "user": f"user-{chance.randint(1, 500)}",
+                }
+            )
+            for _ in range(1000)
+        ]
+        setup("CreateLogGroup", {"logGroupName": "/profile/put"})
+        setup("CreateLogStream", {"logGroupName": "/profile/put", "logStreamName": "s"})
+
+        def put_log_events() -> Any:
+            stamp = int(sandbox.clock.now().timestamp() * 1000)
+            events = [{"timestamp": stamp, "message": text} for text in messages]
+            return send("PutLogEvents", {"logGroupName": "/profile/put", "logStreamName": "s", "logEvents": events})
+
+        return put_log_events, check, _nothing
+
+    if service == "kinesis":
+        setup("CreateStream", {"StreamName": "profile", "ShardCount": 100})
+        clock_advance(sandbox=sandbox, seconds=11)
+        step = itertools.count()
+
+        def put_records() -> Any:
+            if next(step) % 2 == 0:
+                clock_advance(sandbox=sandbox, seconds=1)  # each shard's write limit: a second per two calls
+            records = [{"Data": KIB_RECORD, "PartitionKey": uuid.uuid4().hex} for _ in range(500)]
+            return send("PutRecords", {"StreamName": "profile", "Records": records})
+
+        return put_records, check, _nothing
+
+    bucket = "profile-firehose"
+    _s3_create_bucket(key.access_key_id, secret, bucket)
+    setup(
+        "CreateDeliveryStream",
+        {
+            "DeliveryStreamName": "profile",
+            "DeliveryStreamType": "DirectPut",
+            "ExtendedS3DestinationConfiguration": {
+                "RoleARN": "arn:aws:iam::123456789012:role/firehose-delivery",
+                "BucketARN": f"arn:aws:s3:::{bucket}",
+            },
+        },
+    )
+    clock_advance(sandbox=sandbox, seconds=6)
+    records = [{"Data": KIB_RECORD} for _ in range(500)]
+
+    def put_record_batch() -> Any:
+        return send("PutRecordBatch", {"DeliveryStreamName": "profile", "Records": records})
+
+    return put_record_batch, check, _nothing
+
+
+def _s3_create_bucket(access_key: str, secret: str, bucket: str) -> None:
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from playground.gateway.asgi import _handle_in_thread as handle
+    from playground.gateway.asgi import aws_request_from_scope
+
+    signed = AWSRequest(method="PUT", url=f"http://{HOST}/{bucket}", data=b"", headers={"User-Agent": "bench-profile"})
+    S3SigV4Auth(Credentials(access_key, secret), "s3", "us-east-1").add_auth(signed)
+    headers = [(b"host", HOST.encode())] + [
+        (name.lower().encode("latin-1"), str(value).encode("latin-1")) for name, value in signed.headers.items()
+    ]
+    scope = {
+        "type": "http",
+        "method": "PUT",
+        "path": f"/{bucket}",
+        "raw_path": f"/{bucket}".encode(),
+        "query_string": b"",
+        "headers": headers,
+        "scheme": "http",
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+    response = handle(aws_request_from_scope(scope, b"", oversized=False))
+    if response.status != 200:
+        sys.exit(f"CreateBucket failed: {response.status} {response.body[:500]!r}")
 
 
 def _nothing(response: Any) -> None:

@@ -426,6 +426,44 @@ def test_wrong_json_type_is_a_serialization_exception_naming_the_member(body: st
 
 
 @pytest.mark.parametrize(
+    ("service", "target", "document", "message"),
+    [
+        (
+            "kinesis",
+            "Kinesis_20131202.PutRecords",
+            {
+                "StreamName": "s",
+                "Records": [{"Data": "YQ==", "PartitionKey": "k"}, None, {"Data": "!", "PartitionKey": "k"}],
+            },
+            "Value is not valid base64 at 'Records[2].Data'.",
+        ),
+        (
+            "sqs",
+            "AmazonSQS.SendMessageBatch",
+            {
+                "QueueUrl": "u",
+                "Entries": [
+                    {"Id": "a", "MessageBody": "m"},
+                    {
+                        "Id": "b",
+                        "MessageBody": "m",
+                        "MessageAttributes": {"colour": {"DataType": "Binary", "BinaryValue": 5}},
+                    },
+                ],
+            },
+            "Expected a base64-encoded string, found a number at 'Entries[1].MessageAttributes.colour.BinaryValue'.",
+        ),
+    ],
+)
+def test_a_wrong_value_deep_in_a_long_list_is_named_by_its_index_and_members(
+    service: str, target: str, document: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(SerializationException) as caught:
+        parse(service, target, json.dumps(document))
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
     "value", ['"5"', "true", "1.5", "2147483648", "{}"], ids=["string", "bool", "fraction", "overflow", "object"]
 )
 def test_integer_member_rejects_other_types(value: str) -> None:

@@ -223,6 +223,24 @@ def test_validation_is_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert validation._checker_for(operation.input_shape) is checker
 
 
+def test_only_the_broken_entries_of_a_long_list_are_reported() -> None:
+    """Entries that meet their constraints are passed over without a word; each broken one is
+    reported at its own place, however far down a list of 500 it is, its members in the model's order."""
+    records: list[Any] = [{"Data": b"x", "PartitionKey": f"key-{index}"} for index in range(500)]
+    records[299] = {"Data": b"x", "PartitionKey": ""}
+    records[498] = {"Data": b"x", "PartitionKey": "k" * 257, "ExplicitHashKey": "\x00"}
+    assert messages("kinesis", "PutRecords", {"StreamName": "s", "Records": records}) == [
+        "Value '' at 'records.300.member.partitionKey' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1",
+        "Value '\\u0000' at 'records.499.member.explicitHashKey' failed to satisfy constraint: "
+        "Member must not contain the null character (U+0000)",
+        f"Value '{'k' * 257}' at 'records.499.member.partitionKey' failed to satisfy constraint: "
+        "Member must have length less than or equal to 256",
+    ]
+    records[299] = records[498] = {"Data": b"x", "PartitionKey": "k"}
+    assert messages("kinesis", "PutRecords", {"StreamName": "s", "Records": records}) == []
+
+
 def test_problems_say_what_kind_of_constraint_broke() -> None:
     params = {"KeyId": "", "TagKeys": [""]}
     assert [problem.kind for problem in problems("kms", "UntagResource", params)] == ["length", "members"]

@@ -7,8 +7,8 @@ timestamps as tag-1 epochs. A Codec *reads* a decoded request document into boto
 checking every type on the way because the input is untrusted, and *writes* a provider's output
 into a document ready to encode.
 
-Member tables are worked out once per shape and kept (shapes live as long as their cached
-service model), so a request pays only for walking its own values.
+Each shape is compiled once into functions of one value (see Codec), so a request pays only for
+walking its own values.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class DocumentError(Exception):
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{message} at '{path}'" if path else message)
         self.path = path
+        self.reason = message
+        self.steps: list[str | int] = []  # the members and indexes it passed on its way up, innermost first
 
 
 def describe(value: Any) -> str:
@@ -106,9 +108,55 @@ def iso8601(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+Reader = Callable[[Any], Any]  # a request value -> the botocore value; raises DocumentError
+Writer = Callable[[Any], Any]  # a provider's value -> the document's value
+_CONTAINERS = ("structure", "list", "map")
+
+
+class _Compiler:
+    """Compiles one shape into a function of one value (None: the value as it is), through
+    `build(compiler, shape)`. Containers met again within the shape (recursive models) share one
+    function: a reference back to one still being compiled goes through a cell filled in later."""
+
+    def __init__(self, build: Callable[[_Compiler, Shape], Callable[[Any], Any] | None]) -> None:
+        self._build = build
+        self._done: dict[str, Callable[[Any], Any] | None] = {}
+        self._pending: dict[str, list[Callable[[Any], Any] | None]] = {}
+
+    def compile(self, shape: Shape) -> Callable[[Any], Any] | None:
+        if shape.type_name not in _CONTAINERS:
+            return self._build(self, shape)
+        key = f"{shape.type_name}:{shape.name}"
+        if key in self._done:
+            return self._done[key]
+        if key in self._pending:
+            cell = self._pending[key]
+            return lambda value: value if cell[0] is None else cell[0](value)
+        self._pending[key] = [None]
+        built = self._build(self, shape)
+        self._pending.pop(key)[0] = built
+        self._done[key] = built
+        return built
+
+
+def _path_of(base: str, steps: list[str | int]) -> str:
+    """Where a problem is: `base`, then the steps its DocumentError gathered on its way up
+    (innermost first); a member or map key joins with a dot, a list index is `[n]`."""
+    path = base
+    for step in reversed(steps):
+        path = f"{path}[{step}]" if isinstance(step, int) else _join(path, step)
+    return path
+
+
 class Codec:
     """Reads and writes shape-typed values for one document format. Subclasses say how blobs,
-    timestamps and floats look in their format."""
+    timestamps and floats look in their format.
+
+    Each shape is compiled on first use into a tree of small functions, member tables and the
+    reader or writer of every member worked out ahead, so a request pays only for walking its own
+    values: a list of 1,000 structures costs one call per structure and per member that needs
+    converting or checking. Readers build no path while all goes well; a DocumentError gathers
+    the members and indexes it passes on its way up, and `read` writes its path once."""
 
     # Whether output documents key members by their serialized name (JSON) or by the member
     # name (botocore's CBOR parser reads member names).
@@ -116,112 +164,124 @@ class Codec:
     absent: Any = None  # a second value that means "no value" (CBOR's undefined)
 
     def __init__(self) -> None:
-        self._read_tables: dict[Shape, dict[str, tuple[str, Shape]]] = {}
-        self._write_tables: dict[Shape, dict[str, tuple[str, Shape]]] = {}
-        self._readers: dict[str, Callable[[Shape, Any, str], Any]] = {
-            "structure": self._read_structure,
-            "list": self._read_list,
-            "map": self._read_map,
-            "string": self._read_string,
-            "boolean": self._read_boolean,
-            "integer": self._read_integer,
-            "long": self._read_integer,
-            "short": self._read_integer,
-            "byte": self._read_integer,
-            "float": self._read_float,
-            "double": self._read_float,
-            "blob": self.read_blob,
-            "timestamp": self.read_timestamp,
-        }
-        self._writers: dict[str, Callable[[Shape, Any], Any]] = {
-            "structure": self._write_structure,
-            "list": self._write_list,
-            "map": self._write_map,
-            "float": self._write_float,
-            "double": self._write_float,
-            "blob": self.write_blob,
-            "timestamp": self.write_timestamp,
-        }
+        # Keyed by the shape object, as botocore's shapes live as long as their cached service model.
+        self._readers: dict[Shape, Reader | None] = {}
+        self._writers: dict[Shape, Writer | None] = {}
 
     # --- reading (request documents) ------------------------------------------------------------
     def read(self, shape: Shape, value: Any, path: str = "") -> Any:
-        reader = self._readers.get(shape.type_name)
-        if reader is None:  # a type this codec does not know: pass it through untouched
+        try:
+            reader = self._readers[shape]
+        except KeyError:
+            reader = self._readers[shape] = _Compiler(self._reader).compile(shape)
+        if reader is None:  # a type this codec does not know, or a document: passed through untouched
             return value
-        return reader(shape, value, path)
+        try:
+            return reader(value)
+        except DocumentError as problem:
+            if not path and not problem.steps:
+                raise
+            raise DocumentError(_path_of(path, problem.steps), problem.reason) from None
 
-    def _read_table(self, shape: Shape) -> dict[str, tuple[str, Shape]]:
-        table = self._read_tables.get(shape)
-        if table is None:
-            table = {member.serialization.get("name", name): (name, member) for name, member in shape.members.items()}
-            self._read_tables[shape] = table
-        return table
+    def _reader(self, compiler: _Compiler, shape: Shape) -> Reader | None:
+        kind = shape.type_name
+        if kind == "structure":
+            return self._structure_reader(compiler, shape)
+        if kind == "list":
+            return self._list_reader(compiler, shape)
+        if kind == "map":
+            return self._map_reader(compiler, shape)
+        if kind == "string":
+            return _read_string
+        if kind == "boolean":
+            return _read_boolean
+        if kind in _INT_RANGES:
+            return _integer_reader(kind)
+        if kind in ("float", "double"):
+            return _read_float
+        if kind == "blob":
+            read_blob = self.read_blob
+            return lambda value: read_blob(shape, value, "")
+        if kind == "timestamp":
+            read_timestamp = self.read_timestamp
+            return lambda value: read_timestamp(shape, value, "")
+        return None
 
-    def _read_structure(self, shape: Shape, value: Any, path: str) -> Any:
+    def _structure_reader(self, compiler: _Compiler, shape: Shape) -> Reader | None:
         if shape.metadata.get("document"):
-            return value
-        if not isinstance(value, dict):
-            raise DocumentError(path, f"Expected an object, found {describe(value)}")
-        table = self._read_table(shape)
-        result: dict[str, Any] = {}
-        for key, item in value.items():
-            entry = table.get(key)
-            if entry is None or item is None or item is self.absent:
-                continue  # AWS ignores members it does not know, and null means absent
-            name, member = entry
-            result[name] = self.read(member, item, _join(path, key))
-        return result
-
-    def _read_list(self, shape: Shape, value: Any, path: str) -> list[Any]:
-        if not isinstance(value, list):
-            raise DocumentError(path, f"Expected an array, found {describe(value)}")
-        member = shape.member
+            return None
+        table: dict[str, tuple[str, Reader | None]] = {
+            member.serialization.get("name", name): (name, compiler.compile(member))
+            for name, member in shape.members.items()
+        }
         absent = self.absent
-        return [
-            self.read(member, item, f"{path}[{index}]")
-            for index, item in enumerate(value)
-            if item is not None and item is not absent
-        ]
 
-    def _read_map(self, shape: Shape, value: Any, path: str) -> dict[Any, Any]:
-        if not isinstance(value, dict):
-            raise DocumentError(path, f"Expected an object, found {describe(value)}")
-        key_shape, value_shape = shape.key, shape.value
-        result: dict[Any, Any] = {}
-        for key, item in value.items():
-            if item is None or item is self.absent:
-                continue
-            if not isinstance(key, str):
-                raise DocumentError(path, f"Expected string keys, found {describe(key)}")
-            result[self.read(key_shape, key, path)] = self.read(value_shape, item, _join(path, key))
-        return result
+        def read_structure(value: Any) -> dict[str, Any]:
+            if not isinstance(value, dict):
+                raise DocumentError("", f"Expected an object, found {describe(value)}")
+            result: dict[str, Any] = {}
+            key = ""
+            try:
+                for key, item in value.items():
+                    entry = table.get(key)
+                    if entry is None or item is None or item is absent:
+                        continue  # AWS ignores members it does not know, and null means absent
+                    name, reader = entry
+                    result[name] = item if reader is None else reader(item)
+            except DocumentError as problem:
+                problem.steps.append(key)
+                raise
+            return result
 
-    def _read_string(self, shape: Shape, value: Any, path: str) -> str:
-        if not isinstance(value, str):
-            raise DocumentError(path, f"Expected a string, found {describe(value)}")
-        return value
+        return read_structure
 
-    def _read_boolean(self, shape: Shape, value: Any, path: str) -> bool:
-        if not isinstance(value, bool):
-            raise DocumentError(path, f"Expected a boolean, found {describe(value)}")
-        return value
+    def _list_reader(self, compiler: _Compiler, shape: Shape) -> Reader:
+        reader = compiler.compile(shape.member)
+        absent = self.absent
 
-    def _read_integer(self, shape: Shape, value: Any, path: str) -> int:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise DocumentError(path, f"Expected an integer, found {describe(value)}")
-        low, high = _INT_RANGES.get(shape.type_name, _INT_RANGES["long"])
-        if not low <= value <= high:
-            raise DocumentError(path, f"Integer {value} is out of range for a {shape.type_name}")
-        return value
+        def read_list(value: Any) -> list[Any]:
+            if not isinstance(value, list):
+                raise DocumentError("", f"Expected an array, found {describe(value)}")
+            if reader is None:
+                return [item for item in value if item is not None and item is not absent]
+            result: list[Any] = []
+            append = result.append
+            index = 0
+            try:
+                for index, item in enumerate(value):  # noqa: B007  (the index names a problem)
+                    if item is not None and item is not absent:
+                        append(reader(item))
+            except DocumentError as problem:
+                problem.steps.append(index)
+                raise
+            return result
 
-    def _read_float(self, shape: Shape, value: Any, path: str) -> float:
-        if isinstance(value, str) and value in _SPECIAL_FLOATS:
-            return _SPECIAL_FLOATS[value]
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise DocumentError(path, f"Expected a number, found {describe(value)}")
-        return float(value)
+        return read_list
+
+    def _map_reader(self, compiler: _Compiler, shape: Shape) -> Reader:
+        read_key = compiler.compile(shape.key)
+        read_value = compiler.compile(shape.value)
+        absent = self.absent
+
+        def read_map(value: Any) -> dict[Any, Any]:
+            if not isinstance(value, dict):
+                raise DocumentError("", f"Expected an object, found {describe(value)}")
+            result: dict[Any, Any] = {}
+            for key, item in value.items():
+                if item is None or item is absent:
+                    continue
+                if not isinstance(key, str):
+                    raise DocumentError("", f"Expected string keys, found {describe(key)}")
+                if read_key is not None:
+                    key = read_key(key)  # a problem with a key is the map's own
+                try:
+                    result[key] = item if read_value is None else read_value(item)
+                except DocumentError as problem:
+                    problem.steps.append(key)
+                    raise
+            return result
+
+        return read_map
 
     def read_blob(self, shape: Shape, value: Any, path: str) -> bytes:
         raise NotImplementedError
@@ -243,41 +303,57 @@ class Codec:
 
     # --- writing (response documents) -----------------------------------------------------------
     def write(self, shape: Shape, value: Any) -> Any:
-        writer = self._writers.get(shape.type_name)
-        if writer is None:
-            return value
-        return writer(shape, value)
+        try:
+            writer = self._writers[shape]
+        except KeyError:
+            writer = self._writers[shape] = _Compiler(self._writer).compile(shape)
+        return value if writer is None else writer(value)
 
-    def _write_table(self, shape: Shape) -> dict[str, tuple[str, Shape]]:
-        table = self._write_tables.get(shape)
-        if table is None:
-            table = {
-                name: (member.serialization.get("name", name) if self.write_serialized_names else name, member)
-                for name, member in shape.members.items()
-            }
-            self._write_tables[shape] = table
-        return table
+    def _writer(self, compiler: _Compiler, shape: Shape) -> Writer | None:
+        kind = shape.type_name
+        if kind == "structure":
+            return self._structure_writer(compiler, shape)
+        if kind == "list":
+            write_member = compiler.compile(shape.member)
+            if write_member is None:
+                return list
+            return lambda value: [None if item is None else write_member(item) for item in value]
+        if kind == "map":
+            write_value = compiler.compile(shape.value)
+            if write_value is None:
+                return lambda value: {key: item for key, item in value.items() if item is not None}
+            return lambda value: {key: write_value(item) for key, item in value.items() if item is not None}
+        if kind in ("float", "double"):
+            write_float = self._write_float
+            return lambda value: write_float(shape, value)
+        if kind == "blob":
+            write_blob = self.write_blob
+            return lambda value: write_blob(shape, value)
+        if kind == "timestamp":
+            write_timestamp = self.write_timestamp
+            return lambda value: write_timestamp(shape, value)
+        return None
 
-    def _write_structure(self, shape: Shape, value: Any) -> Any:
+    def _structure_writer(self, compiler: _Compiler, shape: Shape) -> Writer | None:
         if shape.metadata.get("document"):
-            return value
-        table = self._write_table(shape)
-        result: dict[str, Any] = {}
-        for name, item in value.items():
-            entry = table.get(name)
-            if entry is None or item is None:
-                continue  # members the model does not have never reach the wire
-            key, member = entry
-            result[key] = self.write(member, item)
-        return result
+            return None
+        serialized = self.write_serialized_names
+        table: dict[str, tuple[str, Writer | None]] = {
+            name: (member.serialization.get("name", name) if serialized else name, compiler.compile(member))
+            for name, member in shape.members.items()
+        }
 
-    def _write_list(self, shape: Shape, value: Any) -> list[Any]:
-        member = shape.member
-        return [None if item is None else self.write(member, item) for item in value]
+        def write_structure(value: Any) -> dict[str, Any]:
+            result: dict[str, Any] = {}
+            for name, item in value.items():
+                entry = table.get(name)
+                if entry is None or item is None:
+                    continue  # members the model does not have never reach the wire
+                key, writer = entry
+                result[key] = item if writer is None else writer(item)
+            return result
 
-    def _write_map(self, shape: Shape, value: Any) -> dict[Any, Any]:
-        value_shape = shape.value
-        return {key: self.write(value_shape, item) for key, item in value.items() if item is not None}
+        return write_structure
 
     def _write_float(self, shape: Shape, value: Any) -> Any:
         return float(value)
@@ -287,6 +363,41 @@ class Codec:
 
     def write_timestamp(self, shape: Shape, value: Any) -> Any:
         raise NotImplementedError
+
+
+def _read_string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise DocumentError("", f"Expected a string, found {describe(value)}")
+    return value
+
+
+def _read_boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise DocumentError("", f"Expected a boolean, found {describe(value)}")
+    return value
+
+
+def _integer_reader(kind: str) -> Reader:
+    low, high = _INT_RANGES[kind]
+
+    def read_integer(value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise DocumentError("", f"Expected an integer, found {describe(value)}")
+        if not low <= value <= high:
+            raise DocumentError("", f"Integer {value} is out of range for a {kind}")
+        return value
+
+    return read_integer
+
+
+def _read_float(value: Any) -> float:
+    if isinstance(value, str) and value in _SPECIAL_FLOATS:
+        return _SPECIAL_FLOATS[value]
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise DocumentError("", f"Expected a number, found {describe(value)}")
+    return float(value)
 
 
 def as_bytes(value: Any) -> bytes:
