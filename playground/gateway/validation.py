@@ -58,8 +58,11 @@ def validate(service: ServiceModel, operation: OperationModel, params: dict[str,
         return []
     checker = _checker_for(shape)
     problems: list[Problem] = []
-    if checker is not None and not checker.ok(params):
-        checker.check(params, "", problems)
+    try:
+        if checker is not None and not checker.ok(params):
+            checker.check(params, "", problems)
+    except RecursionError:  # a recursive shape nested deeper than the reader's frames took it
+        return [Problem("", "The request is nested too deeply.", "members")]
     return problems
 
 

@@ -248,3 +248,29 @@ def test_problems_say_what_kind_of_constraint_broke() -> None:
     assert [problem.kind for problem in problems("kinesis", "ListShards", {"MaxResults": 0})] == ["range"]
     shard = {"StreamName": "s", "ShardId": "x", "ShardIteratorType": "NOPE"}
     assert [problem.kind for problem in problems("kinesis", "GetShardIterator", shard)] == ["enum"]
+
+
+def test_a_recursive_shape_nested_past_the_stack_is_a_validation_error() -> None:
+    """No emulated service has a recursive input shape today; one that comes is guarded: a document
+    deeper than the checker's frames is refused with a 400, never an internal failure."""
+    from botocore.model import ServiceModel
+
+    model = ServiceModel({
+        "metadata": {"protocol": "json", "apiVersion": "2020-01-01", "endpointPrefix": "x", "serviceId": "X",
+                     "jsonVersion": "1.1", "targetPrefix": "X"},
+        "operations": {"Op": {"name": "Op", "http": {"method": "POST", "requestUri": "/"}, "input": {"shape": "In"}}},
+        "shapes": {
+            "In": {"type": "structure", "members": {"Node": {"shape": "Node"}}},
+            "Node": {"type": "structure", "members": {"Child": {"shape": "Node"}, "Name": {"shape": "Name"}}},
+            "Name": {"type": "string", "max": 3},
+        },
+    }, "x")  # fmt: skip
+    operation = model.operation_model("Op")
+    shallow = validate(model, operation, {"Node": {"Child": {"Name": "toolong"}}})
+    assert [problem.path for problem in shallow] == ["node.child.name"]
+    deep: dict[str, Any] = {"Name": "toolong"}
+    for _ in range(5000):
+        deep = {"Child": deep}
+    assert [problem.message for problem in validate(model, operation, {"Node": deep})] == [
+        "The request is nested too deeply."
+    ]
