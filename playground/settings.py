@@ -161,13 +161,16 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # Redis pub/sub: a group message is one PUBLISH, and each server process reads what its
+        # sockets' groups receive as Redis pushes it, with no round trip per message. The list-based
+        # layer (channels_redis.core) spends four sequential Redis round trips on the event loop per
+        # message received, and under a busy process that loop could not keep up with a classroom's
+        # events (docs/scaling.md, "Live events"). Pub/sub channels are shared by every database of a
+        # Redis server: deployments sharing one keep apart by their PLAYGROUND_CHANNEL_PREFIX.
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
             "hosts": [REDIS_URL],
             "prefix": env_str("PLAYGROUND_CHANNEL_PREFIX", "asgi"),
-            # Messages waiting for one server process's WebSockets (channels_redis keeps one list per
-            # process): past this, events are dropped, so it must cover a classroom's burst.
-            "capacity": env_int("PLAYGROUND_CHANNEL_CAPACITY", 10_000, minimum=100),
         },
     }
 }

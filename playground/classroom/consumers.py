@@ -13,10 +13,10 @@ import asyncio
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from playground.classroom.events import ROSTER
 from playground.classroom.models import Classroom, Enrollment
+from playground.live.consumers import LiveConsumer
 
 GATHER_SECONDS = 0.25
 
@@ -34,7 +34,7 @@ def _groups(user: Any, classroom_id: int) -> list[str] | None:
     return [classroom.group_name, *[f"sandbox-{pk}" for pk in sandboxes]]
 
 
-class ClassroomConsumer(AsyncJsonWebsocketConsumer):
+class ClassroomConsumer(LiveConsumer):
     joined: list[str]
 
     async def connect(self) -> None:

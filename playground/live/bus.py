@@ -115,7 +115,7 @@ async def _send_batch(layer: Any, by_group: dict[str, list[dict[str, Any]]]) -> 
 
 async def _send_in_order(layer: Any, group: str, events: list[dict[str, Any]]) -> None:
     """The group's events in order, several to a channel-layer message (the consumer sends each
-    its own frame): one group_send costs several Redis round trips, whatever it carries."""
+    its own frame): one group_send is one Redis PUBLISH (a round trip), whatever it carries."""
     for start in range(0, len(events), EVENTS_PER_MESSAGE):
         chunk = events[start : start + EVENTS_PER_MESSAGE]
         try:

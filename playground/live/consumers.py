@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -18,7 +19,25 @@ def _sandbox_for(user: Any, sandbox_id: int) -> tuple[Sandbox, Role] | None:
     return sandbox_for(user, sandbox_id)
 
 
-class SandboxConsumer(AsyncJsonWebsocketConsumer):
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """A WebSocket consumer that handles each message on the event loop, with no thread hop.
+
+    Channels' dispatch runs `close_old_connections` through sync_to_async before every handler:
+    one hop to the process's single sync thread and back per message received, every socket's
+    messages queued behind one another. Under a busy server process each hop waits for the GIL
+    behind the threads serving calls, and a classroom's live events fell seconds behind on it
+    (docs/scaling.md). These consumers reach the database only through `database_sync_to_async`,
+    which closes old connections on its own thread before and after, so the hop does nothing for
+    them."""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
+class SandboxConsumer(LiveConsumer):
     group: str = ""
     # An instructor watching a student's diagram: whatever the socket may one day accept from the
     # browser (it accepts nothing today), it must refuse from them.

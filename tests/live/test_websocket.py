@@ -62,7 +62,8 @@ def test_api_call_event_arrives(daphne: Server, make_sandbox: Any, aws: Any) -> 
 
 def test_a_burst_of_events_arrives_whole_and_in_order(daphne: Server, make_sandbox: Any, db_access: None) -> None:
     """Thousands of events at once (a class's lab script, a fast-forwarded clock) are neither
-    dropped on the way (the channel layer's capacity) nor reordered (the sender's batches)."""
+    dropped on the way (Redis pub/sub to the server process, its sockets' queues) nor reordered (the
+    sender's batches)."""
     from playground.live.bus import publish_flow
     from playground.sandboxes.models import Sandbox
 
