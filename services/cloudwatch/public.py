@@ -8,9 +8,7 @@ metric_put(sandbox=, region=, namespace=, name=, now=, value=, dimensions=, unit
     {name: value}; `value` a number, or
     `values`/`counts` lists as PutMetricData takes them. The AWS/ namespaces, which PutMetricData
     refuses to users, are open here. For counts of events (NumberOfMessagesSent: value 1 per
-    message, statistic Sum). It is stored when the caller's transaction commits (nothing of a
-    rolled-back one), in a transaction of its own. Alarms on the metric see it at their next
-    evaluation.
+    message, statistic Sum). Alarms on the metric see it at their next evaluation.
 metrics_put(sandbox=, region=, namespace=, data=[Datum(name, value=, dimensions=, unit=, values=,
             counts=, timestamp=)], now=)
     many datapoints of one namespace in one store (a service publishing several metrics, or
@@ -38,10 +36,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
-from typing import Any
-
-from django.db import transaction
 
 from playground.sandboxes.models import Sandbox
 from services.cloudwatch import gauges as _gauges
@@ -91,17 +85,6 @@ def metrics_put(*, sandbox: Sandbox, region: str, namespace: str, data: Sequence
             fields["Value"] = 0.0 if datum.value is None else datum.value
         rows.append((datum.name, metrics.datum_row(fields, f"MetricData.member.{index}", now=now)))  # a put's checks
     if rows:
-        rows.sort(key=lambda item: (item[0], metrics.dimensions_key(item[1]["dimensions"])))
-        transaction.on_commit(partial(_store, sandbox, region, namespace, rows, now), robust=True)
-
-
-def _store(sandbox: Sandbox, region: str, namespace: str, rows: list[tuple[str, Any]], now: dt.datetime) -> None:
-    """A service's datapoints, stored once the work that produced them has committed, in a short
-    transaction of their own that takes the metrics in one order and the sandbox's gauge round
-    last. Stored inside the service's transaction, two calls of a sandbox (a SendMessage and a
-    Publish to the same queue) took the same metric rows and the round in opposite orders, and
-    PostgreSQL broke the deadlock by failing one of the calls."""
-    with transaction.atomic():
         metrics.store(sandbox=sandbox, region=region, namespace=namespace, rows=rows, now=now)
         _gauges.keep_active(sandbox, now=now)
 
