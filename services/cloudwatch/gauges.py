@@ -12,6 +12,7 @@ from services.cloudwatch import metrics
 from services.cloudwatch.models import GaugeRound
 
 ACTIVE_FOR = dt.timedelta(hours=6)
+REFRESH = dt.timedelta(minutes=1)
 EVERY = 60
 
 
@@ -46,11 +47,16 @@ def _next_minute(now: dt.datetime) -> dt.datetime:
 
 
 def keep_active(sandbox: Sandbox, *, now: dt.datetime) -> None:
-    updated = GaugeRound.objects.filter(sandbox=sandbox).update(active_until=now + ACTIVE_FOR)
-    if not updated:
+    """The sandbox published a metric: its rounds go on for ACTIVE_FOR from now. The round's row is
+    written at most once a minute of sandbox time (REFRESH): written by every put, it was a row
+    lock every call of the sandbox held until its commit, one that took part in deadlocks."""
+    until = GaugeRound.objects.filter(sandbox=sandbox).values_list("active_until", flat=True).first()
+    if until is None:
         GaugeRound.objects.get_or_create(
             sandbox=sandbox, defaults={"due_at": _next_minute(now), "active_until": now + ACTIVE_FOR}
         )
+    elif until < now + ACTIVE_FOR - REFRESH:
+        GaugeRound.objects.filter(sandbox=sandbox).update(active_until=now + ACTIVE_FOR)
 
 
 def collect_due(sandbox: Sandbox, now: dt.datetime) -> int:
