@@ -48,6 +48,17 @@ BODY = b"Action=GetCallerIdentity&Version=2011-06-15"
 HOST = "127.0.0.1:8000"
 
 
+def _scope(signed: Any, method: str, path: str) -> dict[str, Any]:
+    """The ASGI scope Daphne would hand the gateway for a signed botocore request."""
+    headers = [(b"host", HOST.encode())] + [
+        (name.lower().encode("latin-1"), str(value).encode("latin-1")) for name, value in signed.headers.items()
+    ]
+    return {
+        "type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": b"",
+        "headers": headers, "scheme": "http", "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_gateway", description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", action="store_true", help="profile a live Daphne of ours (all threads)")
@@ -182,20 +193,7 @@ def _request_factory() -> Any:
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "User-Agent": "bench-profile"},
     )
     SigV4Auth(Credentials(key.access_key_id, secret), "sts", "us-east-1").add_auth(signed)
-    headers = [(b"host", HOST.encode())] + [
-        (name.lower().encode("latin-1"), str(value).encode("latin-1")) for name, value in signed.headers.items()
-    ]
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/",
-        "raw_path": b"/",
-        "query_string": b"",
-        "headers": headers,
-        "scheme": "http",
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-    }
+    scope = _scope(signed, "POST", "/")
 
     def make() -> Any:
         return aws_request_from_scope(scope, BODY, oversized=False)
@@ -237,20 +235,7 @@ def _s3_request_factory(name: str) -> tuple[Any, Any, Any]:
             method=method, url=f"http://{HOST}{path}", data=data, headers={"User-Agent": "bench-profile", **extra}
         )
         S3SigV4Auth(credentials, "s3", "us-east-1").add_auth(signed)
-        headers = [(b"host", HOST.encode())] + [
-            (field.lower().encode("latin-1"), str(value).encode("latin-1")) for field, value in signed.headers.items()
-        ]
-        scope = {
-            "type": "http",
-            "method": method,
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "headers": headers,
-            "scheme": "http",
-            "client": ("127.0.0.1", 5000),
-            "server": ("127.0.0.1", 8000),
-        }
+        scope = _scope(signed, method, path)
         if len(data) <= SPOOL_THRESHOLD_BYTES:
             return aws_request_from_scope(scope, data, oversized=False)
         # As Daphne hands a large body over (playground/streaming.py): a file in SPOOL_DIR.
@@ -336,20 +321,7 @@ def _json_sender(service: str, access_key: str, secret: str) -> Any:
             },
         )
         SigV4Auth(credentials, metadata.get("signingName", metadata["endpointPrefix"]), "us-east-1").add_auth(signed)
-        headers = [(b"host", HOST.encode())] + [
-            (name.lower().encode("latin-1"), str(value).encode("latin-1")) for name, value in signed.headers.items()
-        ]
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/",
-            "raw_path": b"/",
-            "query_string": b"",
-            "headers": headers,
-            "scheme": "http",
-            "client": ("127.0.0.1", 5000),
-            "server": ("127.0.0.1", 8000),
-        }
+        scope = _scope(signed, "POST", "/")
         return aws_request_from_scope(scope, body, oversized=False)
 
     return send
@@ -451,20 +423,7 @@ def _s3_create_bucket(access_key: str, secret: str, bucket: str) -> None:
 
     signed = AWSRequest(method="PUT", url=f"http://{HOST}/{bucket}", data=b"", headers={"User-Agent": "bench-profile"})
     S3SigV4Auth(Credentials(access_key, secret), "s3", "us-east-1").add_auth(signed)
-    headers = [(b"host", HOST.encode())] + [
-        (name.lower().encode("latin-1"), str(value).encode("latin-1")) for name, value in signed.headers.items()
-    ]
-    scope = {
-        "type": "http",
-        "method": "PUT",
-        "path": f"/{bucket}",
-        "raw_path": f"/{bucket}".encode(),
-        "query_string": b"",
-        "headers": headers,
-        "scheme": "http",
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-    }
+    scope = _scope(signed, "PUT", f"/{bucket}")
     response = handle(aws_request_from_scope(scope, b"", oversized=False))
     if response.status != 200:
         sys.exit(f"CreateBucket failed: {response.status} {response.body[:500]!r}")
