@@ -332,7 +332,6 @@ def _batch_request_factory(name: str) -> tuple[Any, Any, Any]:
     named by --call; its log stream, stream or delivery stream is made first through the gateway."""
     import itertools
     import json
-    import random
     import uuid
 
     from playground.gateway.asgi import _handle_in_thread as handle
@@ -355,19 +354,9 @@ def _batch_request_factory(name: str) -> tuple[Any, Any, Any]:
             sys.exit(f"{operation} failed: {response.status} {response.body[:500]!r}")
 
     if service == "logs":
-        chance = random.Random(1)
-        messages = [
-            json.dumps(
-                {
-                    "level": chance.choice(["INFO", "WARN", "ERROR"]),
-                    "status": chance.choice([200, 200, 200, 404, 500, 503]),
-                    "latency": chance.randint(1, 1000),
-                    "path": f"/api/items/{chance.randint(1, 9999)}",
-                    "user": f"user-{chance.randint(1, 500)}",
-                }
-            )
-            for _ in range(1000)
-        ]
+        from bench.bench_logs import _messages
+
+        messages = _messages(1000, seed=1)  # the same events the logs bench puts
         setup("CreateLogGroup", {"logGroupName": "/profile/put"})
         setup("CreateLogStream", {"logGroupName": "/profile/put", "logStreamName": "s"})
 
