@@ -103,6 +103,9 @@ def write_events(batch: list[Pending]) -> None:
         send_now(pending.group, pending.event)
 
 
-# No waiting window: whatever gathered while the last batch was written goes together.
-event_writer = per_process(lambda: Worker("live-event-store", write_events, max_batch=1000))
+# A batch waits up to 20 ms for more events, as the call log does: at a student's pace (a call
+# every few milliseconds, one flow event each) every event would otherwise pay a transaction and
+# its commit of its own (about 0.3-0.5 ms of CPU per call, measured on Encrypt). Under load the
+# batches fill without waiting. 20 ms is small beside the live events' 1 s lag bound.
+event_writer = per_process(lambda: Worker("live-event-store", write_events, max_batch=1000, window=0.02))
 """This process's event writer (playground/background.py)."""
