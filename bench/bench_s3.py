@@ -16,10 +16,19 @@ filling the disk. MB is 10^6 bytes throughout.
 
 Targets (issue 13): 1 KB put at least 2x moto's calls/s; 8 MB put at least 80% of the disk's
 sequential write speed (fsync'd); peak RSS while uploading 1 GB under 300 MiB.
+
+Two ceilings are measured beside them, because neither of the first two targets can be reached
+on this stack (docs/s3.md, Speed):
+    floor             GetCallerIdentity calls/s (no provider work) of each server from the same
+                      client: no call of ours, a PutObject included, can be faster than our floor
+    MD5               hashlib's MD5 MB/s over 8 MB bodies, one core, in this process: a single-part
+                      PutObject answers with the MD5 of the body as its ETag, as AWS does, so no put
+                      can take bytes in faster than MD5 digests them
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import statistics
@@ -211,6 +220,24 @@ def run(harness: Harness, options: Options) -> Report:
                     report.notes.append(f"{name} {operation}: {rate.errors} error(s): {rate.first_error}")
             details["single"][operation] = {n: r.summary() for n, r in rates.items()}
 
+    floors: dict[str, Call] = {}
+    for name, server in servers.items():
+        floor = server.client("sts").get_caller_identity
+        error = warm_up(floor)
+        if error:
+            report.notes.append(f"{name} failed its GetCallerIdentity warm-up: {error}")
+        else:
+            floors[name] = floor
+    floor_rates = compare(
+        floors, seconds=options.seconds, rounds=options.rounds, pids={n: s.pid for n, s in servers.items()}
+    )
+    for name, rate in floor_rates.items():
+        put("floor: GetCallerIdentity calls/s", name, rate.calls_per_second if rate.calls else None)
+        put("floor: server CPU ms/call", name, _ms(rate.server_cpu_per_call))
+    details["floor"] = {n: r.summary() for n, r in floor_rates.items()}
+    md5 = md5_speed()
+    put("MD5 MB/s, one core (the ETag of a put)", "ours", md5)
+
     blob_dir = harness.run_dir / "var" / "blobs"
     # Three of each, alternated, and the median: one write of a few hundred MB on a shared VM is noisy.
     tries: dict[bool, list[float]] = {False: [], True: []}
@@ -255,6 +282,12 @@ def run(harness: Harness, options: Options) -> Report:
         Ratio("ours/moto, put 1 KB calls/s", ratio(put_1kb.get("ours"), put_1kb.get("moto")), PUT_1KB_TARGET),
         Ratio("put 8 MB MB/s / disk fsync'd MB/s (ours)", ratio(put_8mb.get("ours"), synced), DISK_TARGET),
         Ratio("300 MiB / peak RSS of a 1 GiB upload (ours)", ratio(RSS_TARGET_MIB, peak), 1.0),
+        Ratio(
+            "ceiling: ours' floor calls/s / moto's put 1 KB calls/s",
+            ratio(rows.get("floor: GetCallerIdentity calls/s", {}).get("ours"), put_1kb.get("moto")),
+            None,
+        ),
+        Ratio("ceiling: MD5 MB/s / disk fsync'd MB/s", ratio(md5, synced), None),
     ]
     report.notes.append(
         "client CPU ms/call is boto3's own work (SHA-256 of the payload for the signature over HTTP, the CRC32 "
@@ -266,6 +299,18 @@ def run(harness: Harness, options: Options) -> Report:
     )
     report.details = details
     return report
+
+
+def md5_speed(*, size: int = DISK_BLOCK, rounds: int = 24) -> float:
+    """MB/s of hashlib's MD5 over `size`-byte bodies on one core (the best of three timings)."""
+    body = os.urandom(size)
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for _ in range(rounds // 3):
+            hashlib.md5(body).digest()  # noqa: S324  (the ETag's hash, not a security use)
+        best = min(best, time.perf_counter() - started)
+    return (rounds // 3) * size / best / MB
 
 
 def _ms(seconds: float | None) -> float | None:
