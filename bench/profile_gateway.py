@@ -1,9 +1,9 @@
 """Where a gateway call spends its time: cProfile over `sts get-caller-identity` calls (or S3's).
 
-    python -m bench.profile_gateway [--server] [--calls 2000] [--seconds 30] [--database sqlite|postgres]
+    python -m bench.profile_gateway [--server [--cpu-clock]] [--calls 2000] [--seconds 30] [--database sqlite|postgres]
                                     [--auth open|strict] [--top 25] [--out var/bench/gateway.prof]
                                     [--call sts|s3-put-1k|s3-get-1k|s3-put-8m|s3-get-8m|logs-put-1000|
-                                            kinesis-put-500|firehose-put-500]
+                                            kinesis-put-500|firehose-put-500|lambda-invoke]
 
 --call s3-*: in-process only, PutObject / GetObject (path style, boto3's default CRC32 header and
 signed payload SHA-256) of a 1 KB (1,000-byte) or 8 MB (8,000,000-byte) body. An 8 MB put's body
@@ -17,6 +17,11 @@ of JSON into one stream; PutRecords of 500 x 1 KiB records with random partition
 100-shard stream (the sandbox clock moved a second every two calls, outside the profile, to stay
 within the shards' write limits); PutRecordBatch of 500 x 1 KiB records into a DirectPut delivery
 stream with the default buffering hints (about every tenth call also writes a 5 MiB S3 object).
+
+--call lambda-invoke: --server only, the lambda bench's warm Invoke (RequestResponse of a handler
+returning its event, the same payload): the profile is the server process's; the CPU its warm
+execution environment (bubblewrap and the runtime, children of the server, which the bench counts
+too) spent is measured from /proc and printed in the summary, per call.
 
 In-process (default): one request signed once by botocore is handed to what the gateway's thread
 does (ASGI scope -> AwsRequest -> handle -> response) in this process, on a fresh database of its
@@ -42,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import BENCH_VAR, Harness, Options
-from bench.timing import measure, warm_up
+from bench.timing import cpu_seconds, measure, warm_up
 
 BODY = b"Action=GetCallerIdentity&Version=2011-06-15"
 HOST = "127.0.0.1:8000"
@@ -66,14 +71,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="stop profiling after this long (default 30)")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--auth", choices=("open", "strict"), default="open")
+    parser.add_argument(
+        "--cpu-clock", action="store_true",
+        help="with --server: time each thread by its CPU time, not the wall clock (waits do not count)",
+    )  # fmt: skip
     parser.add_argument("--top", type=int, default=25, help="rows per listing (default 25)")
     parser.add_argument("--out", type=Path, default=BENCH_VAR / "gateway.prof", help="pstats dump (snakeviz, pstats)")
     parser.add_argument(
-        "--call", choices=("sts", *S3_CALLS, *BATCH_CALLS), default="sts", help="the call profiled (default sts)"
-    )
+        "--call", choices=("sts", *S3_CALLS, *BATCH_CALLS, *SERVER_CALLS), default="sts",
+        help="the call profiled (default sts)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    if args.server and args.call != "sts":
-        parser.error("--server profiles sts only")
+    if args.server and args.call not in ("sts", *SERVER_CALLS):
+        parser.error(f"--server profiles {', '.join(('sts', *SERVER_CALLS))} only")
+    if args.call in SERVER_CALLS and not args.server:
+        parser.error(f"--call {args.call} needs --server")
 
     with Harness(Options(database=args.database, auth=args.auth)) as harness:
         if args.server:
@@ -157,22 +169,57 @@ def _profile_in_process(harness: Harness, args: argparse.Namespace) -> tuple[pst
 def _profile_server(harness: Harness, args: argparse.Namespace) -> tuple[pstats.Stats, str]:
     out = harness.run_dir / "server.prof"
     server = harness.start_ours(
-        "ours-profiled", app="bench.profiled_asgi:application", extra_env={"BENCH_PROFILE_OUT": str(out)}
+        "ours-profiled",
+        app="bench.profiled_asgi:application",
+        extra_env={"BENCH_PROFILE_OUT": str(out), "BENCH_PROFILE_CLOCK": "cpu" if args.cpu_clock else "wall"},
     )
-    call = server.client("sts").get_caller_identity
+    call = server.client("sts").get_caller_identity if args.call == "sts" else _lambda_invoker(server)
     error = warm_up(call)
     if error:
         sys.exit(f"the profiled server did not answer: {error}")
+    own_before = cpu_seconds(server.pid, children=False) or 0.0
+    all_before = cpu_seconds(server.pid) or 0.0
     rate = measure(call, seconds=args.seconds, max_calls=args.calls)
+    own = (cpu_seconds(server.pid, children=False) or 0.0) - own_before
+    children = (cpu_seconds(server.pid) or 0.0) - all_before - own
     harness.stop(server)  # Daphne exits cleanly on SIGTERM and writes the profile
     if not out.exists():
         sys.exit(f"the profiled server wrote no profile; see {server.log_path}")
     summary = (
         f"server: {rate.calls} calls ({rate.errors} errors) in {rate.elapsed:.2f} s from one boto3 client, "
         f"{rate.calls_per_second:.1f} calls/s under cProfile (database {args.database}, auth {args.auth}); "
-        "the profile also holds start-up and warm-up"
+        f"CPU per call: server process {own / max(rate.calls, 1) * 1000:.2f} ms (under cProfile), its child "
+        f"processes {children / max(rate.calls, 1) * 1000:.2f} ms; the profile also holds start-up and warm-up"
     )
     return pstats.Stats(str(out)), summary
+
+
+SERVER_CALLS = ("lambda-invoke",)
+
+
+def _lambda_invoker(server: Any) -> Any:
+    """The lambda bench's warm Invoke against a live server: its function made first."""
+    import json
+    import uuid
+
+    from bench.bench_lambda import ROLE, _active, _zip
+
+    client = server.client("lambda")
+    name = f"profile-{uuid.uuid4().hex[:8]}"
+    client.create_function(
+        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="lambda_function.handler", Code={"ZipFile": _zip()}
+    )
+    _active(client, name)
+    payload = json.dumps({"order": 1, "lines": [{"sku": "book", "qty": 2}]}).encode()
+
+    def invoke() -> Any:
+        answer = client.invoke(FunctionName=name, Payload=payload)
+        body = answer["Payload"].read()
+        if answer.get("FunctionError") or json.loads(body) != json.loads(payload):
+            raise RuntimeError(f"the handler failed: {body!r}")
+        return answer
+
+    return invoke
 
 
 def _request_factory() -> Any:

@@ -76,13 +76,17 @@ def find(*, sandbox: Sandbox, region: str, name: str, lock: bool = False) -> Fun
     """The function (its $LATEST) a name or ARN names; versions.resolve reads a qualifier."""
     function_name, _, named_region = parse_name(name)
     region = named_region or region
-    rows = Function.objects.select_related("sandbox")
+    # The package (`code`) is read when something needs it (a cold start, GetFunction's download,
+    # a version), not on every call; the caller's sandbox row is the function's, without a join.
+    rows = Function.objects.defer("code")
     if lock:
         rows = rows.select_for_update()
-    function = rows.filter(sandbox=sandbox, region=region, name=function_name).first()
-    arn = function_arn(region=region, account_id=sandbox.account_id, name=function_name)
-    if function is None:
-        raise ResourceNotFoundException(f"Function not found: {arn}")
+    try:
+        function = rows.get(sandbox=sandbox, region=region, name=function_name)
+    except Function.DoesNotExist:
+        arn = function_arn(region=region, account_id=sandbox.account_id, name=function_name)
+        raise ResourceNotFoundException(f"Function not found: {arn}") from None
+    function.sandbox = sandbox
     return function
 
 

@@ -75,7 +75,7 @@ def _environment(function: Function) -> dict[str, str]:
 def _spec(function: Function) -> runtime.Spec:
     return runtime.Spec(
         key=f"{function.arn}#{function.revision_id}", handler=function.handler, memory_mb=function.memory_size,
-        code=bytes(function.code), environment=lambda: _environment(function), endpoint=function.endpoint,
+        code=lambda: bytes(function.code), environment=lambda: _environment(function), endpoint=function.endpoint,
         limit=runtime.MAX_ENVIRONMENTS if function.reserved_concurrency is None else function.reserved_concurrency,
     )  # fmt: skip
 

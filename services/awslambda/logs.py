@@ -9,6 +9,8 @@ import datetime as dt
 import hashlib
 import math
 
+from django.db.models import Subquery
+
 from services.awslambda.models import Function, Invocation
 
 KEPT_PER_FUNCTION = 50
@@ -63,12 +65,13 @@ def write(
         log=log[-256 * 1024 :],
     )  # fmt: skip
     _to_cloudwatch(function=function, at=at, log=log)
-    stale = (
-        Invocation.objects.filter(function=function).order_by("-id").values_list("id", flat=True)[KEPT_PER_FUNCTION:]
+    # The rows older than the newest KEPT_PER_FUNCTION go, in one statement (nothing while fewer).
+    oldest_kept = (
+        Invocation.objects.filter(function=function)
+        .order_by("-id")
+        .values("id")[KEPT_PER_FUNCTION - 1 : KEPT_PER_FUNCTION]
     )
-    stale_ids = list(stale[:100])
-    if stale_ids:
-        Invocation.objects.filter(id__in=stale_ids).delete()
+    Invocation.objects.filter(function=function, id__lt=Subquery(oldest_kept)).delete()
     return invocation
 
 

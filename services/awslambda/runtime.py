@@ -51,7 +51,7 @@ class Spec:
     key: str  # function ARN and revision: a new revision's invocations never reach an old process
     handler: str
     memory_mb: int
-    code: bytes
+    code: Callable[[], bytes]  # the package: read on a cold start only
     environment: Callable[[], dict[str, str]]  # called on a cold start only (it issues keys)
     endpoint: str
     limit: int = 10  # environments at once: MAX_ENVIRONMENTS, or the reserved concurrency below it
@@ -140,7 +140,7 @@ def _start(spec: Spec, isolation: str) -> Environment:
     workdir = Path(tempfile.mkdtemp(prefix="playground-lambda-"))
     code_dir = workdir / "task"
     code_dir.mkdir()
-    _unpack(spec.code, code_dir)
+    _unpack(spec.code(), code_dir)
     try:
         started = sandboxing.start(
             slot=slot, workdir=workdir, code_dir=code_dir, handler=spec.handler, memory_mb=spec.memory_mb,
