@@ -54,6 +54,45 @@ def events_write(
     to create them; create_stream (default: as create) says so of the stream alone (CloudTrail
     makes its stream in a group that must exist). `writer_arn`: the resource writing (see the
     module's docstring)."""
+    # The usual case, a stream that exists, in one query (the stream with its group); writers
+    # such as Lambda's START/END/REPORT lines call this on every invocation.
+    stream = (
+        LogStream.objects.select_related("group")
+        .filter(group__sandbox=sandbox, group__region=region, group__name=group_name, name=stream_name)
+        .first()
+    )
+    if stream is not None:
+        group = stream.group
+        group.sandbox = sandbox  # the same row: spares a query for each use of group.sandbox
+    else:
+        group, stream = _group_and_new_stream(
+            sandbox=sandbox, region=region, group_name=group_name, stream_name=stream_name, now=now, create=create,
+            create_stream=create_stream,
+        )  # fmt: skip
+    if writer_arn:
+        _writer_add(group, writer_arn)
+    ordered = sorted(events, key=lambda item: item[0])
+    output: dict[str, Any] = {}
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for stamp, message in ordered:
+        cost = ingest.event_size(message)
+        if batch and (len(batch) == 10_000 or size + cost > ingest.MAX_BATCH_BYTES):
+            output = ingest.put_events(stream, log_events=batch, now=now, writer=writer_arn)
+            batch, size = [], 0
+        batch.append({"timestamp": stamp, "message": message})
+        size += cost
+    if batch:
+        output = ingest.put_events(stream, log_events=batch, now=now, writer=writer_arn)
+    return output
+
+
+def _group_and_new_stream(
+    *, sandbox: Sandbox, region: str, group_name: str, stream_name: str, now: dt.datetime, create: bool,
+    create_stream: bool | None,
+) -> tuple[LogGroup, LogStream]:  # fmt: skip
+    """The group (made when missing and `create`) and its stream, made (a writer racing this one
+    may have made either first), or the errors of a writer without the right to create them."""
     group = LogGroup.objects.filter(sandbox=sandbox, region=region, name=group_name).first()
     if group is None:
         if not create:
@@ -80,22 +119,9 @@ def events_write(
                 stream = groups.stream_create(group, name=stream_name, now=now)
         except (LogsError, IntegrityError):
             stream = groups.find_stream(group, name=stream_name)
-    if writer_arn:
-        _writer_add(group, writer_arn)
-    ordered = sorted(events, key=lambda item: item[0])
-    output: dict[str, Any] = {}
-    batch: list[dict[str, Any]] = []
-    size = 0
-    for stamp, message in ordered:
-        cost = ingest.event_size(message)
-        if batch and (len(batch) == 10_000 or size + cost > ingest.MAX_BATCH_BYTES):
-            output = ingest.put_events(stream, log_events=batch, now=now, writer=writer_arn)
-            batch, size = [], 0
-        batch.append({"timestamp": stamp, "message": message})
-        size += cost
-    if batch:
-        output = ingest.put_events(stream, log_events=batch, now=now, writer=writer_arn)
-    return output
+    group.sandbox = sandbox
+    stream.group = group
+    return group, stream
 
 
 def writer_add(*, sandbox: Sandbox, region: str, group_name: str, writer_arn: str) -> None:
