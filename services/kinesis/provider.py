@@ -374,7 +374,8 @@ class KinesisProvider(Provider):
     def put_records(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         stream = _writable(ctx, params)
         encryption.check_stream_key(stream, now=ctx.now)
-        output = records.put_records(stream, [_incoming(entry) for entry in params["Records"]], now=ctx.now)
+        entries = [(entry["Data"], entry["PartitionKey"], entry.get("ExplicitHashKey")) for entry in params["Records"]]
+        output = records.put_records(stream, entries, now=ctx.now)
         ondemand.scale_on_traffic(stream, now=ctx.now)
         wakeup.notify(subscriptions.wake_channel(stream.pk))
         return output

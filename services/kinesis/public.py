@@ -37,8 +37,7 @@ def records_put(
     fail the whole call (ResourceNotFoundException for a stream that is not ACTIVE, ...)."""
     stream = streams.find_writable(sandbox=sandbox, region=region, name=None, arn=stream_arn, now=now)
     encryption.check_stream_key(stream, now=now)
-    incoming = [records.Incoming(data=data, partition_key=key) for data, key in records_in]
-    output = records.put_records(stream, incoming, now=now)
+    output = records.put_records(stream, [(data, key, None) for data, key in records_in], now=now)
     ondemand.scale_on_traffic(stream, now=now)
     wakeup.notify(subscriptions.wake_channel(stream.pk))
     return output

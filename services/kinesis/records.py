@@ -30,6 +30,10 @@ MAX_PUT_RECORDS_BYTES = 5 * 1024 * 1024
 MAX_PUT_RECORDS = 500
 
 
+def _size(data: bytes, partition_key: str) -> int:
+    return len(data) + (len(partition_key) if partition_key.isascii() else len(partition_key.encode()))
+
+
 class Incoming:
     """A record to put (PutRecords brings 500 of them a call: a plain slotted class)."""
 
@@ -37,27 +41,32 @@ class Incoming:
 
     def __init__(self, *, data: bytes, partition_key: str, explicit_hash_key: str | None = None) -> None:
         self.data, self.partition_key, self.explicit_hash_key = data, partition_key, explicit_hash_key
-        self.size = len(data) + (len(partition_key) if partition_key.isascii() else len(partition_key.encode()))
+        self.size = _size(data, partition_key)
 
 
 def check_size(record: Incoming, *, path: str) -> None:
     if record.size > MAX_RECORD_BYTES:
-        raise ValidationException(
-            f"1 validation error detected: Value at '{path}' failed to satisfy constraint: Member must have length "
-            f"less than or equal to {MAX_RECORD_BYTES}"
-        )
+        raise _too_large(path)
 
 
-def target_key(record: Incoming) -> int:
-    if record.explicit_hash_key is None:
-        return sequences.hash_key(record.partition_key)
-    key = int(record.explicit_hash_key)
+def _too_large(path: str) -> ValidationException:
+    return ValidationException(
+        f"1 validation error detected: Value at '{path}' failed to satisfy constraint: Member must have length "
+        f"less than or equal to {MAX_RECORD_BYTES}"
+    )
+
+
+def target_key(partition_key: str, explicit_hash_key: str | None) -> bytes:
+    """The record's hash key as 16 big-endian bytes (sequences.hash_digest)."""
+    if explicit_hash_key is None:
+        return sequences.hash_digest(partition_key)
+    key = int(explicit_hash_key)
     if key > sequences.MAX_HASH_KEY:
         raise InvalidArgumentException(
             f"Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
-            f"Specified value was {record.explicit_hash_key}"
+            f"Specified value was {explicit_hash_key}"
         )
-    return key
+    return sequences.key_bytes(key)
 
 
 def throttled(stream: Stream, shard: OpenShard) -> str:
@@ -69,19 +78,24 @@ def throttled(stream: Stream, shard: OpenShard) -> str:
 @dataclass
 class OpenShard:
     """What a put needs of an open shard, read without building a model instance per shard (a
-    stream may have thousands)."""
+    stream may have thousands), and what the put did to it."""
 
     pk: int
     number: int
-    start: int
+    start: bytes  # the starting hash key as 16 big-endian bytes
     last_counter: int
     write_second: int
     write_bytes: int
     write_records: int
     shard_id: str = field(init=False)
+    prefix: str = field(init=False)  # of its sequence numbers
+    put_records: int = 0  # by this call
+    put_bytes: int = 0
+    refused: int = 0
 
     def __post_init__(self) -> None:
         self.shard_id = f"shardId-{self.number:012d}"
+        self.prefix = sequences.shard_prefix(self.number)
 
 
 _OPEN_FIELDS = ("pk", "number", "starting_hash_key", "last_counter", "write_second", "write_bytes", "write_records")
@@ -90,7 +104,7 @@ _OPEN_FIELDS = ("pk", "number", "starting_hash_key", "last_counter", "write_seco
 def _locked_open_shards(stream: Stream) -> list[OpenShard]:
     rows = Shard.objects.select_for_update().filter(stream=stream, closed_at__isnull=True).values_list(*_OPEN_FIELDS)
     return [
-        OpenShard(pk, number, int(start), counter, second, size, count)
+        OpenShard(pk, number, sequences.key_bytes(int(start)), counter, second, size, count)
         for pk, number, start, counter, second, size, count in rows
     ]
 
@@ -103,27 +117,39 @@ class Router:
         self.shards = sorted(open_shards, key=lambda shard: shard.start)
         self.starts = [shard.start for shard in self.shards]
 
-    def shard_for(self, key: int) -> OpenShard:
+    def shard_for(self, key: bytes) -> OpenShard:
         return self.shards[bisect.bisect_right(self.starts, key) - 1]
 
 
 def _insert(stream: Stream, rows: list[tuple[OpenShard, int, Incoming]], *, now: dt.datetime) -> None:
     """Store the records in one insert_many: PutRecords' 500 rows through Model instances and
     bulk_create cost more server time than everything else in the call together."""
-    if not rows:
-        return
-    names = ["sandbox", "shard", "counter", "partition_key", "data", "size", "arrived_at", "expires_at"]
+    if rows:
+        arrived, expires = _times(stream, now)
+        sandbox_id = stream.sandbox_id
+        insert_many(
+            Record,
+            _RECORD_FIELDS,
+            (
+                (sandbox_id, shard.pk, counter, record.partition_key, record.data, record.size, arrived, expires)
+                for shard, counter, record in rows
+            ),
+        )
+
+
+_RECORD_FIELDS = ("sandbox", "shard", "counter", "partition_key", "data", "size", "arrived_at", "expires_at")
+
+
+def _times(stream: Stream, now: dt.datetime) -> tuple[Any, Any]:
+    """A record's arrival and expiry as the database takes them. Arrival times have AWS's
+    precision, milliseconds: what a client reads back (the CBOR form carries milliseconds) and
+    sends as AT_TIMESTAMP names the record exactly."""
     ops = connection.ops
-    # Arrival times have AWS's precision, milliseconds: what a client reads back (the CBOR form
-    # carries milliseconds) and sends as AT_TIMESTAMP names the record exactly.
     at = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    arrived = ops.adapt_datetimefield_value(at)
-    expires = ops.adapt_datetimefield_value(at + dt.timedelta(hours=stream.retention_hours))
-    values = (
-        (stream.sandbox_id, shard.pk, counter, record.partition_key, record.data, record.size, arrived, expires)
-        for shard, counter, record in rows
+    return (
+        ops.adapt_datetimefield_value(at),
+        ops.adapt_datetimefield_value(at + dt.timedelta(hours=stream.retention_hours)),
     )
-    insert_many(Record, names, values)
 
 
 def _save_shards(touched: dict[int, OpenShard]) -> None:
@@ -138,7 +164,7 @@ def _save_shards(touched: dict[int, OpenShard]) -> None:
 def put_record(stream: Stream, record: Incoming, *, now: dt.datetime) -> dict[str, Any]:
     started = time.perf_counter()
     check_size(record, path="data")
-    key = target_key(record)
+    key = target_key(record.partition_key, record.explicit_hash_key)
     shard = Router(_locked_open_shards(stream)).shard_for(key)
     second = throughput.second_of(now)
     if not throughput.write_fits(shard, size=record.size, second=second):
@@ -158,11 +184,14 @@ def put_record(stream: Stream, record: Incoming, *, now: dt.datetime) -> dict[st
     }
 
 
-def check_batch(records: list[Incoming]) -> None:
-    sizes = [record.size for record in records]
+Entry = tuple[bytes, str, str | None]  # data, partition key, explicit hash key
+
+
+def check_batch(sizes: list[int]) -> None:
     if max(sizes, default=0) > MAX_RECORD_BYTES:
-        for index, record in enumerate(records, start=1):
-            check_size(record, path=f"records.{index}.member.data")
+        for index, size in enumerate(sizes, start=1):
+            if size > MAX_RECORD_BYTES:
+                raise _too_large(f"records.{index}.member.data")
     total = sum(sizes)
     if total > MAX_PUT_RECORDS_BYTES:
         raise InvalidArgumentException(
@@ -170,41 +199,44 @@ def check_batch(records: list[Incoming]) -> None:
         )
 
 
-def put_records(stream: Stream, records: list[Incoming], *, now: dt.datetime) -> dict[str, Any]:
+def put_records(stream: Stream, entries: list[Entry], *, now: dt.datetime) -> dict[str, Any]:
+    """PutRecords of `entries` (data, partition key, explicit hash key), in one pass: each record
+    is routed, counted against its shard's write limit and numbered; the rows go to the database
+    in one insert_many, the touched shards' counters in one update_many, and the call's live event
+    and metric samples once."""
     started = time.perf_counter()
-    check_batch(records)
-    keys = [target_key(record) for record in records]
+    sizes = [_size(data, partition_key) for data, partition_key, _ in entries]
+    check_batch(sizes)
+    keys = [target_key(partition_key, explicit) for _, partition_key, explicit in entries]
     router = Router(_locked_open_shards(stream))
+    shard_list, starts, find = router.shards, router.starts, bisect.bisect_right
     second = throughput.second_of(now)
+    fits = throughput.write_fits
     touched: dict[int, OpenShard] = {}
-    rows: list[tuple[OpenShard, int, Incoming]] = []
+    sandbox_id = stream.sandbox_id
+    arrived, expires = _times(stream, now)
+    rows: list[tuple[Any, ...]] = []
     results: list[dict[str, Any]] = []
-    refused: dict[str, int] = {}  # shard id -> records throttled
-    put: dict[str, list[int]] = {}  # shard id -> [records, bytes] put
-    for record, key in zip(records, keys, strict=True):
-        shard = router.shard_for(key)
+    for (data, partition_key, _), size, key in zip(entries, sizes, keys, strict=True):
+        shard = shard_list[find(starts, key) - 1]
         touched[shard.pk] = shard
-        shard_id = shard.shard_id
-        if not throughput.write_fits(shard, size=record.size, second=second):
+        if not fits(shard, size=size, second=second):
             results.append(
                 {"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": throttled(stream, shard)}
             )
-            refused[shard_id] = refused.get(shard_id, 0) + 1
+            shard.refused += 1
             continue
-        shard.last_counter += 1
-        rows.append((shard, shard.last_counter, record))
-        results.append(
-            {"ShardId": shard_id, "SequenceNumber": sequences.sequence_number(shard.number, shard.last_counter)}
-        )
-        tally = put.get(shard_id)
-        if tally is None:
-            put[shard_id] = [1, record.size]
-        else:
-            tally[0] += 1
-            tally[1] += record.size
-    _insert(stream, rows, now=now)
+        counter = shard.last_counter = shard.last_counter + 1
+        shard.put_records += 1
+        shard.put_bytes += size
+        rows.append((sandbox_id, shard.pk, counter, partition_key, data, size, arrived, expires))
+        results.append({"ShardId": shard.shard_id, "SequenceNumber": shard.prefix + sequences.counter_digits(counter)})
+    if rows:
+        insert_many(Record, _RECORD_FIELDS, rows)
     _save_shards(touched)
-    failed = len(records) - len(rows)
+    failed = len(entries) - len(rows)
+    put = {shard.shard_id: (shard.put_records, shard.put_bytes) for shard in touched.values() if shard.put_records}
+    refused = {shard.shard_id: shard.refused for shard in touched.values() if shard.refused}
     size = sum(found[1] for found in put.values())
     if rows:
         events.records_put(
@@ -213,7 +245,7 @@ def put_records(stream: Stream, records: list[Incoming], *, now: dt.datetime) ->
     if failed:
         events.throttled(stream.sandbox, stream=stream, operation="PutRecords", shards=sorted(refused), now=now)
     metrics.put_records_counted(
-        stream, total=len(records), size=size, put={shard_id: (n, b) for shard_id, (n, b) in put.items()},
-        throttled=refused, latency_ms=(time.perf_counter() - started) * 1000, now=now,
+        stream, total=len(entries), size=size, put=put, throttled=refused,
+        latency_ms=(time.perf_counter() - started) * 1000, now=now,
     )  # fmt: skip
     return {"FailedRecordCount": failed, "Records": results, "EncryptionType": stream.encryption_type}

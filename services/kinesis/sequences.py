@@ -22,6 +22,16 @@ def sequence_number(shard_number: int, counter: int) -> str:
     return f"{_PREFIX}{shard_number:014d}{counter:040d}"
 
 
+def shard_prefix(shard_number: int) -> str:
+    """What every sequence number of the shard starts with: sequence_number(n, c) is
+    shard_prefix(n) + counter_digits(c), for a put that numbers many records of one shard."""
+    return f"{_PREFIX}{shard_number:014d}"
+
+
+def counter_digits(counter: int) -> str:
+    return f"{counter:040d}"
+
+
 def parse_sequence_number(value: str) -> tuple[int, int] | None:
     """(shard number, counter) of a sequence number this emulator issued, else None."""
     if len(value) != 56 or not value.isdigit() or not value.startswith(_PREFIX):
@@ -30,7 +40,17 @@ def parse_sequence_number(value: str) -> tuple[int, int] | None:
 
 
 def hash_key(partition_key: str) -> int:
-    return int.from_bytes(hashlib.md5(partition_key.encode()).digest(), "big")  # noqa: S324 (AWS's mapping)
+    return int.from_bytes(hash_digest(partition_key), "big")
+
+
+def hash_digest(partition_key: str) -> bytes:
+    """The hash key as its 16 big-endian bytes: digests compare as the integers they spell, so a
+    put routes 500 records without making 500 integers (key_bytes turns an integer into this form)."""
+    return hashlib.md5(partition_key.encode()).digest()  # noqa: S324 (AWS's mapping)
+
+
+def key_bytes(key: int) -> bytes:
+    return key.to_bytes(16, "big")
 
 
 def uniform_ranges(count: int) -> list[tuple[int, int]]:

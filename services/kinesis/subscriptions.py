@@ -181,7 +181,7 @@ def _event(
 ) -> dict[str, Any]:
     stream = shard.stream
     event: dict[str, Any] = {
-        "Records": [reading.record_output(stream, shard, row) for row in taken],
+        "Records": reading.records_output(stream, shard, taken),
         "MillisBehindLatest": 0 if following is None else max(int((now - following[4]).total_seconds() * 1000), 0),
     }
     if at_end:
