@@ -241,7 +241,7 @@ def _read_statement(vendor: str) -> str:
     """The read of a put's metrics, but its list of names, in the database's quoting (the model's
     own table and column names; every value is bound)."""
     quote = connection.ops.quote_name
-    column = {field.name: quote(field.column) for field in Metric._meta.concrete_fields}
+    column = {field.name: quote(str(field.column)) for field in Metric._meta.concrete_fields}
     return (
         f"SELECT {column['id']}, {column['name']}, {column['dimensions_key']}, "  # noqa: S608 (names, no values)
         f"CASE WHEN {column['last_put_at']} < %s THEN 1 ELSE 0 END FROM {quote(Metric._meta.db_table)} "
@@ -260,7 +260,7 @@ def _known(
     read = _read_statement(connection.vendor)
     since = connection.ops.adapt_datetimefield_value(fresh_since)
     ordered = sorted(names)
-    found = []
+    found: list[tuple[int, str, str, bool]] = []
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), NAMES_PER_READ):
             chunk = ordered[start : start + NAMES_PER_READ]
