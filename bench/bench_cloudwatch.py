@@ -37,10 +37,15 @@ ROUNDS = 7
 MIB = 1024 * 1024
 
 
+def put_data() -> list[dict[str, Any]]:
+    """The MetricData of one bench call: 20 metrics of one value each."""
+    return [{"MetricName": f"m{i}", "Value": float(i), "Unit": "Count"} for i in range(20)]
+
+
 def _put_call(server: Server) -> Call:
     client = server.client("cloudwatch")
     namespace = f"Bench{uuid.uuid4().hex[:6]}"
-    data = [{"MetricName": f"m{i}", "Value": float(i), "Unit": "Count"} for i in range(20)]
+    data = put_data()
 
     def put() -> Any:
         return client.put_metric_data(Namespace=namespace, MetricData=data)

@@ -3,7 +3,8 @@
     python -m bench.profile_gateway [--server [--cpu-clock]] [--calls 2000] [--seconds 30] [--database sqlite|postgres]
                                     [--auth open|strict] [--top 25] [--out var/bench/gateway.prof]
                                     [--call sts|s3-put-1k|s3-get-1k|s3-put-8m|s3-get-8m|logs-put-1000|
-                                            kinesis-put-500|firehose-put-500|lambda-invoke]
+                                            kinesis-put-500|firehose-put-500|cloudwatch-put-20|
+                                            lambda-invoke]
 
 --call s3-*: in-process only, PutObject / GetObject (path style, boto3's default CRC32 header and
 signed payload SHA-256) of a 1 KB (1,000-byte) or 8 MB (8,000,000-byte) body. An 8 MB put's body
@@ -18,6 +19,11 @@ of JSON into one stream; PutRecords of 500 x 1 KiB records with random partition
 within the shards' write limits); PutRecordBatch of 500 x 1 KiB records into a DirectPut delivery
 stream with the default buffering hints (about every tenth call also writes a 5 MiB S3 object).
 
+--call cloudwatch-put-20: the cloudwatch bench's call, PutMetricData of 20 metric data of one value
+each (bench_cloudwatch.put_data), in the protocol boto3 resolves for CloudWatch (botocore 1.44: AWS
+JSON 1.0 with x-amzn-query-mode, its preferred of the model's CBOR, JSON and query), serialized
+and signed by botocore itself. In process or --server.
+
 --call lambda-invoke: --server only, the lambda bench's warm Invoke (RequestResponse of a handler
 returning its event, the same payload): the profile is the server process's; the CPU its warm
 execution environment (bubblewrap and the runtime, children of the server, which the bench counts
@@ -29,6 +35,7 @@ own, with the real Redis for live events. Daphne and the thread hop are not in t
 
 --server: our Daphne runs bench/profiled_asgi.py (cProfile on every thread of the server) and one
 boto3 client calls it; the profile is what the server did, all threads merged, as the bench sees it.
+Calls sts (the default) or cloudwatch-put-20.
 
 This is not a bench (it is not named bench_*): it prints a profile to read, not figures to compare.
 """
@@ -78,13 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="rows per listing (default 25)")
     parser.add_argument("--out", type=Path, default=BENCH_VAR / "gateway.prof", help="pstats dump (snakeviz, pstats)")
     parser.add_argument(
-        "--call", choices=("sts", *S3_CALLS, *BATCH_CALLS, *SERVER_CALLS), default="sts",
+        "--call", choices=("sts", *S3_CALLS, *BATCH_CALLS, *MODEL_CALLS, *SERVER_ONLY_CALLS), default="sts",
         help="the call profiled (default sts)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    if args.server and args.call not in ("sts", *SERVER_CALLS):
-        parser.error(f"--server profiles {', '.join(('sts', *SERVER_CALLS))} only")
-    if args.call in SERVER_CALLS and not args.server:
+    if args.server and args.call not in SERVER_CALLS:
+        parser.error(f"--server profiles {', '.join(SERVER_CALLS)} only")
+    if args.call in SERVER_ONLY_CALLS and not args.server:
         parser.error(f"--call {args.call} needs --server")
 
     with Harness(Options(database=args.database, auth=args.auth)) as harness:
@@ -118,6 +125,8 @@ def _profile_in_process(harness: Harness, args: argparse.Namespace) -> tuple[pst
         request_for, check, finish = _request_factory(), _check, _nothing
     elif args.call in BATCH_CALLS:
         request_for, check, finish = _batch_request_factory(args.call)
+    elif args.call in MODEL_CALLS:
+        request_for, check, finish = _model_request_factory(args.call)
     else:
         request_for, check, finish = _s3_request_factory(args.call)
     from playground.gateway.asgi import _handle_in_thread as handle
@@ -173,7 +182,14 @@ def _profile_server(harness: Harness, args: argparse.Namespace) -> tuple[pstats.
         app="bench.profiled_asgi:application",
         extra_env={"BENCH_PROFILE_OUT": str(out), "BENCH_PROFILE_CLOCK": "cpu" if args.cpu_clock else "wall"},
     )
-    call = server.client("sts").get_caller_identity if args.call == "sts" else _lambda_invoker(server)
+    if args.call == "sts":
+        call = server.client("sts").get_caller_identity
+    elif args.call in SERVER_ONLY_CALLS:
+        call = _lambda_invoker(server)
+    else:
+        from bench.bench_cloudwatch import _put_call
+
+        call = _put_call(server)
     error = warm_up(call)
     if error:
         sys.exit(f"the profiled server did not answer: {error}")
@@ -194,7 +210,7 @@ def _profile_server(harness: Harness, args: argparse.Namespace) -> tuple[pstats.
     return pstats.Stats(str(out)), summary
 
 
-SERVER_CALLS = ("lambda-invoke",)
+SERVER_ONLY_CALLS = ("lambda-invoke",)  # need --server
 
 
 def _lambda_invoker(server: Any) -> Any:
@@ -447,6 +463,45 @@ def _batch_request_factory(name: str) -> tuple[Any, Any, Any]:
         return send("PutRecordBatch", {"DeliveryStreamName": "profile", "Records": records})
 
     return put_record_batch, check, _nothing
+
+
+MODEL_CALLS = ("cloudwatch-put-20",)
+SERVER_CALLS = ("sts", *MODEL_CALLS, *SERVER_ONLY_CALLS)  # what --server profiles
+
+
+def _model_request_factory(name: str) -> tuple[Any, Any, Any]:
+    """(make a fresh request, check a response, finish a response) for a call named by --call, in
+    the protocol boto3 resolves for its service, serialized by botocore's serializer for that
+    protocol and signed by botocore."""
+    import botocore.session
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from botocore.serialize import create_serializer
+
+    from bench.bench_cloudwatch import put_data
+    from playground.gateway.asgi import aws_request_from_scope
+    from playground.sandboxes.services import sandbox_create
+
+    _, key, secret = sandbox_create(name=f"profile-{name}")
+    model = botocore.session.get_session().get_service_model("cloudwatch")
+    params = {"Namespace": "ProfilePut", "MetricData": put_data()}
+    made = create_serializer(model.resolved_protocol).serialize_to_request(
+        params, model.operation_model("PutMetricData")
+    )
+    signed = AWSRequest(
+        method=made["method"], url=f"http://{HOST}{made['url_path']}", data=made["body"],
+        headers={**made["headers"], "User-Agent": "bench-profile"},
+    )  # fmt: skip
+    SigV4Auth(Credentials(key.access_key_id, secret), model.signing_name, "us-east-1").add_auth(signed)
+    scope = _scope(signed, "POST", made["url_path"])
+    body = made["body"] if isinstance(made["body"], bytes) else made["body"].encode()
+
+    def check(response: Any) -> None:
+        if response.status != 200:
+            sys.exit(f"the gateway did not answer the call: {response.status} {response.body[:500]!r}")
+
+    return (lambda: aws_request_from_scope(scope, body, oversized=False)), check, _nothing
 
 
 def _s3_create_bucket(access_key: str, secret: str, bucket: str) -> None:

@@ -13,6 +13,7 @@ clock; StorageResolution 1 or 60; the `AWS/` namespaces are AWS's own.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from collections.abc import Iterable
@@ -54,17 +55,18 @@ def dimensions_of(dimensions: Iterable[dict[str, str]] | None) -> list[list[str]
 
 
 def dimensions_key(dimensions: list[list[str]]) -> str:
-    return json.dumps(dimensions, separators=(",", ":"))
+    return json.dumps(dimensions, separators=(",", ":")) if dimensions else "[]"
 
 
 def as_dimensions(stored: list[list[str]]) -> list[dict[str, str]]:
     return [{"Name": name, "Value": value} for name, value in stored]
 
 
-def _check_value(value: Any, where: str) -> float:
+def _check_value(value: Any, where: str, member: str = "") -> float:
+    """The value as a float, or AWS's refusal naming the parameter (`where` + `member`)."""
     number = float(value)
     if math.isnan(number) or math.isinf(number) or abs(number) > LIMIT or (number != 0 and abs(number) < 2.0**-260):
-        raise InvalidParameterValueException(f"The value {value} for parameter {where} is invalid.")
+        raise InvalidParameterValueException(f"The value {value} for parameter {where}{member} is invalid.")
     return number
 
 
@@ -106,17 +108,14 @@ def datum_row(datum: dict[str, Any], where: str, *, now: dt.datetime) -> dict[st
         raise InvalidParameterValueException(
             f"The parameter {where}.Timestamp must specify a time no more than two hours in the future."
         )
-    step = resolution
-    timestamp = timestamp.replace(microsecond=0)
-    if step == 60:
-        timestamp = timestamp.replace(second=0)
+    timestamp = timestamp.replace(second=0, microsecond=0) if resolution == 60 else timestamp.replace(microsecond=0)
     if has_stats:
         stats = datum["StatisticValues"]
         row: dict[str, Any] = {
-            "sample_count": _check_value(stats["SampleCount"], f"{where}.StatisticValues.SampleCount"),
-            "total": _check_value(stats["Sum"], f"{where}.StatisticValues.Sum"),
-            "minimum": _check_value(stats["Minimum"], f"{where}.StatisticValues.Minimum"),
-            "maximum": _check_value(stats["Maximum"], f"{where}.StatisticValues.Maximum"),
+            "sample_count": _check_value(stats["SampleCount"], where, ".StatisticValues.SampleCount"),
+            "total": _check_value(stats["Sum"], where, ".StatisticValues.Sum"),
+            "minimum": _check_value(stats["Minimum"], where, ".StatisticValues.Minimum"),
+            "maximum": _check_value(stats["Maximum"], where, ".StatisticValues.Maximum"),
             "values": [],
         }
         if row["sample_count"] <= 0:
@@ -128,6 +127,11 @@ def datum_row(datum: dict[str, Any], where: str, *, now: dt.datetime) -> dict[st
                 f"The parameter {where}.StatisticValues.Minimum must be less than or equal to "
                 f"{where}.StatisticValues.Maximum."
             )
+    elif has_value:  # the common datum: one value, counted once
+        number = _check_value(datum["Value"], where, ".Value")
+        # The sum as Values' sums it (so -0.0 sums to 0.0, as it always has).
+        row = {"sample_count": 1.0, "total": 0 + number, "minimum": number, "maximum": number,
+               "values": [[number, 1.0]]}  # fmt: skip
     else:
         if has_values:
             values = datum["Values"]
@@ -141,11 +145,9 @@ def datum_row(datum: dict[str, Any], where: str, *, now: dt.datetime) -> dict[st
                     f"The parameters {where}.Values and {where}.Counts must be of the same size."
                 )
             pairs = [
-                [_check_value(v, f"{where}.Values.member.{i}"), _check_value(c, f"{where}.Counts.member.{i}")]
+                [_check_value(v, where, f".Values.member.{i}"), _check_value(c, where, f".Counts.member.{i}")]
                 for i, (v, c) in enumerate(zip(values, counts, strict=True), 1)
             ]
-        elif has_value:
-            pairs = [[_check_value(datum["Value"], f"{where}.Value"), 1.0]]
         else:
             raise MissingRequiredParameterException(
                 f"At least one of the parameters {where}.Value, {where}.Values or {where}.StatisticValues "
@@ -213,12 +215,10 @@ def store(
     wanted = {key: row["dimensions"] for key, row in keyed}
     found: dict[tuple[str, str], Stored] = {}
     stale: list[int] = []
-    known = Metric.objects.filter(sandbox=sandbox, region=region, namespace=namespace,
-                                  name__in={name for name, _ in wanted})  # fmt: skip
-    for pk, name, key, last_put_at in known.values_list("id", "name", "dimensions_key", "last_put_at"):
+    for pk, name, key, is_stale in _known(sandbox, region, namespace, {name for name, _ in wanted}, now - FRESH):
         if (name, key) in wanted:
             found[(name, key)] = Stored(pk, namespace, name, wanted[(name, key)])
-            if last_put_at < now - FRESH:
+            if is_stale:
                 stale.append(pk)
     for (name, key), dims in wanted.items():
         if (name, key) not in found:
@@ -231,25 +231,61 @@ def store(
 
 
 FRESH = dt.timedelta(seconds=60)
+NAMES_PER_READ = 500  # metric names bound in one read (SQLite binds at most 32,766 values)
 _INSERTED = ("sandbox", "metric", "timestamp", "resolution", "unit", "sample_count", "total", "minimum", "maximum",
              "values", "expires_at")  # fmt: skip
 
 
+@functools.cache
+def _read_statement(vendor: str) -> str:
+    """The read of a put's metrics, but its list of names, in the database's quoting (the model's
+    own table and column names; every value is bound)."""
+    quote = connection.ops.quote_name
+    column = {field.name: quote(str(field.column)) for field in Metric._meta.concrete_fields}
+    return (
+        f"SELECT {column['id']}, {column['name']}, {column['dimensions_key']}, "  # noqa: S608 (names, no values)
+        f"CASE WHEN {column['last_put_at']} < %s THEN 1 ELSE 0 END FROM {quote(Metric._meta.db_table)} "
+        f"WHERE {column['sandbox']} = %s AND {column['region']} = %s AND {column['namespace']} = %s "
+        f"AND {column['name']} IN "
+    )
+
+
+def _known(
+    sandbox: Sandbox, region: str, namespace: str, names: set[str], fresh_since: dt.datetime
+) -> list[tuple[int, str, str, bool]]:
+    """(id, name, dimensions_key, last_put_at before fresh_since) of the namespace's metrics of
+    these names: one plain statement, where a queryset's building and its rows' conversion cost a
+    put more than the database's answer (the staleness is compared by the database, so no
+    timestamp is converted)."""
+    read = _read_statement(connection.vendor)
+    since = connection.ops.adapt_datetimefield_value(fresh_since)
+    ordered = sorted(names)
+    found: list[tuple[int, str, str, bool]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), NAMES_PER_READ):
+            chunk = ordered[start : start + NAMES_PER_READ]
+            cursor.execute(read + f"({', '.join(['%s'] * len(chunk))})", [since, sandbox.pk, region, namespace, *chunk])
+            found.extend((pk, name, key, bool(is_stale)) for pk, name, key, is_stale in cursor.fetchall())
+    return found
+
+
 def _insert(sandbox: Sandbox, rows: list[tuple[int, dict[str, Any]]]) -> None:
     """INSERT the datapoints in one statement run for all of them (insert_many), the values
-    adapted as Django's fields adapt them: model instances and bulk_create's per-field layers
-    cost a put of 20 values more than the database does."""
+    adapted as Django's fields adapt them (the backend's adapters, called directly): model
+    instances, bulk_create's per-field layers and even the fields' own prep methods cost a put of
+    20 values more than the database does."""
+    ops = connection.ops
     times: dict[dt.datetime, Any] = {}  # a put's few distinct timestamps, adapted once
-    time_field, values_field = Datapoint._meta.get_field("timestamp"), Datapoint._meta.get_field("values")
 
     def moment(at: dt.datetime) -> Any:
-        if at not in times:
-            times[at] = time_field.get_db_prep_save(at, connection)
-        return times[at]
+        adapted = times.get(at)
+        if adapted is None:
+            adapted = times[at] = ops.adapt_datetimefield_value(at)
+        return adapted
 
     params = (
         (sandbox.pk, metric_id, moment(row["timestamp"]), row["resolution"], row["unit"], row["sample_count"],
-         row["total"], row["minimum"], row["maximum"], values_field.get_db_prep_save(row["values"], connection),
+         row["total"], row["minimum"], row["maximum"], ops.adapt_json_value(row["values"], None),
          moment(row["timestamp"] + statistics.LONGEST_RETENTION))
         for metric_id, row in rows
     )  # fmt: skip
