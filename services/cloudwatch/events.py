@@ -5,9 +5,7 @@
     resource.deleted                       an alarm
     flow, kind:
       datapoints  <metric's resource or metric node> -> client-less: data was put to a metric
-                  (source "client", target the metric node; detail: namespace, metric, count: the
-                  datapoints put since the metric's last dot; at most one dot a metric every
-                  DOT_INTERVAL_SECONDS, see datapoints_put)
+                  (source "client", target the metric node; detail: namespace, metric, count)
       state       metric source -> alarm   the alarm changed state (detail: old, new, reason)
       action      alarm -> target          an alarm action ran (detail: ok, state)
 
@@ -17,9 +15,6 @@ Every event is sent when the transaction that caused it commits (playground.live
 from __future__ import annotations
 
 import datetime as dt
-import math
-import threading
-import time
 from typing import TYPE_CHECKING, Any
 
 from playground.live.bus import publish_flow, publish_resource
@@ -78,29 +73,7 @@ def action_run(sandbox: Sandbox, *, alarm: Alarm, target: str, ok: bool, now: dt
                  detail={"ok": ok, "state": alarm.state})  # fmt: skip
 
 
-# A metric's datapoints travel on the diagram as one dot at most every DOT_INTERVAL_SECONDS of real
-# time (per server process), the dot carrying the count put since the last one. A client putting
-# at full speed (a hundred calls a second) would otherwise send a dot a call, more than the diagram
-# can show, and each live event is stored and sent off the request path at a cost of about a
-# millisecond of server time, more than the put's own work. Real time, not the sandbox clock: this
-# paces what a person watches, and a paused clock must not silence the diagram.
-DOT_INTERVAL_SECONDS = 0.25
-MAX_DOTS_HELD = 10_000
-_dots: dict[tuple[int, str], tuple[float, int]] = {}  # (sandbox, metric node) -> (last dot, count held since)
-_dots_lock = threading.Lock()
-
-
 def datapoints_put(sandbox: Sandbox, *, target: str, namespace: str, metric: str, count: int, now: dt.datetime) -> None:
-    moment = time.monotonic()
-    key = (sandbox.pk, target)
-    with _dots_lock:
-        last, held = _dots.get(key, (-math.inf, 0))
-        if moment - last < DOT_INTERVAL_SECONDS:
-            _dots[key] = (last, held + count)
-            return
-        if len(_dots) >= MAX_DOTS_HELD:
-            _dots.clear()
-        _dots[key] = (moment, 0)
     publish_flow(sandbox, service=SERVICE, kind="datapoints", source="client", target=target,
                  item_id=f"{namespace}/{metric}@{now.isoformat()}", now=now,
-                 detail={"namespace": namespace, "metric": metric, "count": held + count})  # fmt: skip
+                 detail={"namespace": namespace, "metric": metric, "count": count})  # fmt: skip

@@ -39,8 +39,7 @@ from services.cloudwatch.models import Alarm
 
 LIST_PAGE = 500
 # The metrics of a call whose datapoints travel on the diagram as a dot: the first only (five live
-# events cost a put of 20 values over a quarter of its server time; most puts carry one metric),
-# and that metric's dot at most a few times a second (events.datapoints_put).
+# events cost a put of 20 values over a quarter of its server time; most puts carry one metric).
 FLOW_METRICS = 1
 
 
