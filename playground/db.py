@@ -1,6 +1,7 @@
-"""Many rows in one statement run for all of them (the driver's executemany), for the hot paths
-where model instances and bulk_create/bulk_update cost more server time than the database does:
-a PutRecords of 500, a PutLogEvents of 10,000, an alarm tick over a thousand alarms.
+"""Hand-written statements for the hot paths, where the ORM's work costs more server time than the
+database's: many rows in one statement run for all of them (the driver's executemany: a PutRecords
+of 500, a PutLogEvents of 10,000, an alarm tick over a thousand alarms), and model rows read by a
+statement of the caller's (below).
 
 The values go as the caller prepares them, in the order of `fields`: what the database takes for
 each column (adapted once per distinct value where Django's field layers would do it per row).
@@ -9,11 +10,14 @@ Only the model's own table and column names go into the statement's text; every 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 def _columns(model: type[Model], fields: Sequence[str]) -> list[str]:
@@ -38,3 +42,46 @@ def update_many(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
     statement = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(statement, list(rows))
+
+
+# --- reading model rows by hand-written SQL -------------------------------------------------------
+# For the hottest reads (a key for every Encrypt, a log stream for every Lambda invocation): the
+# ORM's query building costs several times the query itself. The statement is the caller's (its
+# text built once per process from the models' metadata, its values bound); the rows pass through
+# the same database converters the ORM applies, so what comes back are ordinary model instances.
+
+Converter = Callable[[Any, Any, Any], Any]
+
+
+@cache
+def _readers(model: type[Model], vendor: str) -> list[tuple[str, list[Converter], Any]]:
+    """(attname, converters, column expression) of each concrete field, as the ORM reads them."""
+    table = model._meta.db_table
+    result = []
+    for field in model._meta.concrete_fields:
+        column = field.get_col(table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        result.append((field.attname, converters, column))
+    return result
+
+
+def select_list(model: type[Model], alias: str) -> str:
+    """`alias.col1, alias.col2, ...`: every concrete column of `model`, in the order model_from_row reads."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
+
+
+def width(model: type[Model]) -> int:
+    """How many values of a row select_list(model) gives."""
+    return len(model._meta.concrete_fields)
+
+
+def model_from_row(model: type[M], values: Sequence[Any]) -> M:
+    """The instance the ORM would make of the values select_list(model) selected."""
+    names, converted = [], []
+    for (attname, converters, column), value in zip(_readers(model, connection.vendor), values, strict=True):
+        for convert in converters:
+            value = convert(value, column, connection)
+        names.append(attname)
+        converted.append(value)
+    return model.from_db(connection.alias, names, converted)

@@ -3,57 +3,26 @@ material (by key id or by alias), and a key with the material a ciphertext names
 
 Encrypt and Decrypt are the calls KMS is benchmarked on, and the ORM's query building costs
 several times the query itself. The SQL is written once per process from the models' own
-metadata and the rows pass through the same database converters the ORM applies, so what comes
-back are ordinary model instances.
+metadata, and playground.db.model_from_row makes ordinary model instances of the rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import connection, models
+from django.db import connection
 
+from playground.db import model_from_row, select_list, width
 from playground.sandboxes.models import Sandbox
 from services.kms.models import Alias, Key, KeyMaterial
-
-M = TypeVar("M", bound=models.Model)
-Converter = Callable[[Any, Any, Any], Any]
-
-
-@cache
-def _fields(model: type[models.Model], vendor: str) -> list[tuple[str, list[Converter], Any]]:
-    """(attname, converters, column expression) of each concrete field, as the ORM reads them."""
-    table = model._meta.db_table
-    result = []
-    for field in model._meta.concrete_fields:
-        column = field.get_col(table)
-        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        result.append((field.attname, converters, column))
-    return result
-
-
-def _build(model: type[M], values: Sequence[Any]) -> M:
-    names, converted = [], []
-    for (attname, converters, column), value in zip(_fields(model, connection.vendor), values, strict=True):
-        for convert in converters:
-            value = convert(value, column, connection)
-        names.append(attname)
-        converted.append(value)
-    return model.from_db(connection.alias, names, converted)
-
-
-def _columns(model: type[models.Model], alias: str) -> str:
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
 
 
 @cache
 def _sql(kind: str, vendor: str) -> str:
     quote = connection.ops.quote_name
     keys, materials, aliases = (quote(model._meta.db_table) for model in (Key, KeyMaterial, Alias))
-    selected = f"{_columns(Key, 'k')}, {_columns(KeyMaterial, 'm')}"
+    selected = f"{select_list(Key, 'k')}, {select_list(KeyMaterial, 'm')}"
     if kind == "key":
         return (
             f"SELECT {selected} FROM {keys} k LEFT OUTER JOIN {materials} m ON m.id = k.current_material_id "  # noqa: S608
@@ -77,9 +46,9 @@ def _fetch(kind: str, params: list[Any]) -> tuple[Key, KeyMaterial | None] | Non
         row = cursor.fetchone()
     if row is None:
         return None
-    split = len(Key._meta.concrete_fields)
-    key = _build(Key, row[:split])
-    material = _build(KeyMaterial, row[split:]) if row[split] is not None else None
+    split = width(Key)
+    key = model_from_row(Key, row[:split])
+    material = model_from_row(KeyMaterial, row[split:]) if row[split] is not None else None
     return key, material
 
 

@@ -15,11 +15,13 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import Max, Min
 
-from playground.db import insert_many
+from playground.db import insert_many, update_many
 
 from . import delivery, events, metrics
 from .exceptions import InvalidParameterException
@@ -105,20 +107,20 @@ def put_events(
         raise InvalidParameterException(
             "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."
         )
-    subscriptions = list(SubscriptionFilter.objects.filter(group=group)) if rows else []
+    has_subscriptions, has_metric_filters = _filters_of(group) if rows else (False, False)
+    subscriptions = list(SubscriptionFilter.objects.filter(group=group)) if has_subscriptions else []
     before = _newest_in(stream) if subscriptions else 0
     _insert(rows)
     stream.uploads += 1
-    fields = ["uploads"]
     if rows:
         first, last = rows[0][3], rows[-1][3]
         stream.first_event = first if stream.first_event is None else min(stream.first_event, first)
         stream.last_event = last if stream.last_event is None else max(stream.last_event, last)
         stream.last_ingestion = now_ms
-        fields += ["first_event", "last_event", "last_ingestion"]
-    stream.save(update_fields=fields)
+    update_many(LogStream, _COUNTERS, [(stream.uploads, stream.first_event, stream.last_event,
+                                        stream.last_ingestion, stream.pk)])  # fmt: skip
     if rows:
-        metric_filters = list(MetricFilter.objects.filter(group=group))
+        metric_filters = list(MetricFilter.objects.filter(group=group)) if has_metric_filters else []
         if metric_filters or subscriptions:
             if subscriptions:
                 # The stream is locked for this call, so the rows after the newest before it are these.
@@ -140,6 +142,26 @@ def put_events(
 
 
 _INSERTED = ("sandbox", "group", "stream", "timestamp", "ingested", "message", "size", "expires")
+_COUNTERS = ("uploads", "first_event", "last_event", "last_ingestion")
+
+
+def _filters_of(group: LogGroup) -> tuple[bool, bool]:
+    """(has subscription filters, has metric filters): one statement of our own, since most groups
+    have neither and every put (each Lambda invocation's log lines too) asks."""
+    with connection.cursor() as cursor:
+        cursor.execute(_filters_sql(connection.vendor), [group.pk, group.pk])
+        row = cursor.fetchone()
+    return bool(row[0]), bool(row[1])
+
+
+@cache
+def _filters_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    subscriptions, metric_filters = (
+        f"{quote(model._meta.db_table)} WHERE {quote(str(model._meta.get_field('group').column))} = %s"
+        for model in (SubscriptionFilter, MetricFilter)
+    )
+    return f"SELECT EXISTS (SELECT 1 FROM {subscriptions}), EXISTS (SELECT 1 FROM {metric_filters})"  # noqa: S608
 
 
 def _insert(rows: list[tuple[Any, ...]]) -> None:

@@ -19,9 +19,10 @@ LogsError       the base of Logs' errors, which a caller maps to its own
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from playground.sandboxes.models import Sandbox
 
@@ -56,14 +57,9 @@ def events_write(
     module's docstring)."""
     # The usual case, a stream that exists, in one query (the stream with its group); writers
     # such as Lambda's START/END/REPORT lines call this on every invocation.
-    stream = (
-        LogStream.objects.select_related("group")
-        .filter(group__sandbox=sandbox, group__region=region, group__name=group_name, name=stream_name)
-        .first()
-    )
+    stream = groups.stream_with_group(sandbox=sandbox, region=region, group_name=group_name, name=stream_name)
     if stream is not None:
         group = stream.group
-        group.sandbox = sandbox  # the same row: spares a query for each use of group.sandbox
     else:
         group, stream = _group_and_new_stream(
             sandbox=sandbox, region=region, group_name=group_name, stream_name=stream_name, now=now, create=create,
@@ -140,6 +136,16 @@ def writer_remove(*, sandbox: Sandbox, region: str, group_name: str, writer_arn:
 
 def _writer_add(group: LogGroup, arn: str) -> None:
     """Remember who writes to the group (once): graph.py draws the edge from it."""
-    if not GroupWriter.objects.filter(group=group, arn=arn).exists():
+    with connection.cursor() as cursor:  # asked on every write (each Lambda invocation): no ORM query building
+        cursor.execute(_writer_sql(connection.vendor), [group.pk, arn])
+        known = cursor.fetchone() is not None
+    if not known:
         GroupWriter.objects.bulk_create([GroupWriter(sandbox_id=group.sandbox_id, group=group, arn=arn)],
                                         ignore_conflicts=True)  # fmt: skip
+
+
+@cache
+def _writer_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    group_column = quote(str(GroupWriter._meta.get_field("group").column))
+    return f"SELECT 1 FROM {quote(GroupWriter._meta.db_table)} WHERE {group_column} = %s AND arn = %s"  # noqa: S608
