@@ -103,9 +103,9 @@ def write_events(batch: list[Pending]) -> None:
         send_now(pending.group, pending.event)
 
 
-# A batch waits up to 20 ms for more events, as the call log does: at a student's pace (a call
-# every few milliseconds, one flow event each) every event would otherwise pay a transaction and
-# its commit of its own (about 0.3-0.5 ms of CPU per call, measured on Encrypt). Under load the
-# batches fill without waiting. 20 ms is small beside the live events' 1 s lag bound.
-event_writer = per_process(lambda: Worker("live-event-store", write_events, max_batch=1000, window=0.02))
+# No waiting window: whatever gathered while the last batch was written goes together. A window
+# (tried: 20 ms, as the call log has) saves a transaction per call at one client's pace, but each
+# process numbers its own events: an event a web process held back while a worker or another
+# process numbered a later one came out of order (EventBridge's retry attempts 2, 1, 3, 4 in CI).
+event_writer = per_process(lambda: Worker("live-event-store", write_events, max_batch=1000))
 """This process's event writer (playground/background.py)."""
