@@ -16,6 +16,7 @@ import statistics
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from bench.harness import Harness, Options, Ratio, Report, Server, bench
@@ -58,6 +59,27 @@ def _cold_starts(client: Any, name: str) -> list[float]:
     return seconds
 
 
+def warm_invoker(server: Server, *, prefix: str) -> tuple[Any, str, Callable[[], Any]]:
+    """(client, function name, invoke): a new function on `server`, Active, and a call that
+    invokes it RequestResponse with the bench's payload and checks the handler gave it back."""
+    client = server.client("lambda")
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    client.create_function(
+        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="lambda_function.handler", Code={"ZipFile": _zip()}
+    )
+    _active(client, name)
+    payload = json.dumps({"order": 1, "lines": [{"sku": "book", "qty": 2}]}).encode()
+
+    def invoke() -> Any:
+        answer = client.invoke(FunctionName=name, Payload=payload)
+        body = answer["Payload"].read()
+        if answer.get("FunctionError") or json.loads(body) != json.loads(payload):
+            raise RuntimeError(f"the handler failed: {body[:300]!r}")
+        return answer
+
+    return client, name, invoke
+
+
 @bench("lambda", "boto3 lambda Invoke (RequestResponse, warm) calls/s and cold-start time, ours (moto needs Docker)")
 def run(harness: Harness, options: Options) -> Report:
     ours: Server = harness.ours()
@@ -71,21 +93,7 @@ def run(harness: Harness, options: Options) -> Report:
         columns=["ours"],
     )
     report.notes.append("moto's Lambda runs handlers in Docker containers and there is no Docker here: not measured")
-    client = ours.client("lambda")
-    name = f"bench-{uuid.uuid4().hex[:8]}"
-    client.create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="lambda_function.handler", Code={"ZipFile": _zip()}
-    )
-    _active(client, name)
-    payload = json.dumps({"order": 1, "lines": [{"sku": "book", "qty": 2}]}).encode()
-
-    def invoke() -> Any:
-        answer = client.invoke(FunctionName=name, Payload=payload)
-        answer["Payload"].read()
-        if answer.get("FunctionError"):
-            raise RuntimeError("the handler failed")
-        return answer
-
+    client, name, invoke = warm_invoker(ours, prefix="bench")
     error = warm_up(invoke, calls=20, seconds=1.0)
     if error is not None:
         report.notes.append(f"ours failed its warm-up and was not measured: {error}")

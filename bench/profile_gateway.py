@@ -215,27 +215,9 @@ SERVER_ONLY_CALLS = ("lambda-invoke",)  # need --server
 
 def _lambda_invoker(server: Any) -> Any:
     """The lambda bench's warm Invoke against a live server: its function made first."""
-    import json
-    import uuid
+    from bench.bench_lambda import warm_invoker
 
-    from bench.bench_lambda import ROLE, _active, _zip
-
-    client = server.client("lambda")
-    name = f"profile-{uuid.uuid4().hex[:8]}"
-    client.create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="lambda_function.handler", Code={"ZipFile": _zip()}
-    )
-    _active(client, name)
-    payload = json.dumps({"order": 1, "lines": [{"sku": "book", "qty": 2}]}).encode()
-
-    def invoke() -> Any:
-        answer = client.invoke(FunctionName=name, Payload=payload)
-        body = answer["Payload"].read()
-        if answer.get("FunctionError") or json.loads(body) != json.loads(payload):
-            raise RuntimeError(f"the handler failed: {body!r}")
-        return answer
-
-    return invoke
+    return warm_invoker(server, prefix="profile")[2]
 
 
 def _request_factory() -> Any:
