@@ -173,6 +173,10 @@ def test_deleting_a_bucket_that_holds_objects_shows_aws_refusal(gui: Gui, studen
     s3.put_object(Bucket="keepsakes", Key="a.txt", Body=b"a")
     expect(gui.badge("keepsakes", "objects")).to_have_text("1")
     gui.select("keepsakes")
+    # The panel fills its object list and notifications after it opens, which moves its danger zone
+    # down: a click aimed before they arrive can land on whatever took its place (CI).
+    expect(gui.inspector.locator('.s3-object[data-key="a.txt"]')).to_be_visible()
+    expect(gui.inspector.locator("[data-notifications]")).to_contain_text("None.")
     gui.inspector.locator('[data-action="delete-bucket"]').click()
     gui.page.locator("dialog.pg-dialog[open] button.danger").click()
     expect(gui.toast("error")).to_contain_text("BucketNotEmpty: The bucket you tried to delete is not empty")
