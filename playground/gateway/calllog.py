@@ -1,7 +1,8 @@
 """The call record, written off the request path.
 
 Every AWS call produces one ApiCall row and one `api.call` live event. Writing the row inside the
-request would add a transaction to every call; instead the gateway hands the record to this
+request would add a transaction to every call; instead the gateway hands the record (a function
+that makes it: redacting the parameters and the answer is done here, not on the request path) to this
 process's call-log worker (playground/background.py), which inserts whatever has gathered in one
 batch (within about 20 ms) and then publishes the events, so a client that sees the event can also
 read the row.
@@ -54,7 +55,32 @@ class PendingCall:
     event: dict[str, Any]
 
 
-def write_calls(batch: list[PendingCall]) -> None:
+Build = Callable[[], tuple[ApiCall, dict[str, Any]]]
+
+
+@dataclass
+class Recorded:
+    """A call as the gateway hands it over: `build()` makes its row and its event's fields."""
+
+    sandbox: Sandbox
+    at: str
+    build: Build
+
+
+def _made(batch: list[Recorded]) -> list[PendingCall]:
+    made = []
+    for item in batch:
+        try:
+            row, fields = item.build()
+        except Exception:
+            LOG.exception("could not make the record of a call")
+            continue
+        made.append(PendingCall(item.sandbox, row, build_event(item.sandbox, API_CALL.name, item.at, fields)))
+    return made
+
+
+def write_calls(recorded: list[Recorded]) -> None:
+    batch = _made(recorded)
     close_old_connections()
     try:
         with transaction.atomic():
@@ -80,12 +106,14 @@ def write_calls(batch: list[PendingCall]) -> None:
             LOG.exception("%s failed on %d call records", getattr(observer, "__name__", observer), len(rows))
 
 
-class CallLog(Worker[PendingCall]):
+class CallLog(Worker[Recorded]):
     def __init__(self) -> None:
         super().__init__("call-log", write_calls, max_batch=MAX_BATCH, window=BATCH_WINDOW_SECONDS)
 
-    def record(self, *, sandbox: Sandbox, at: str, row: ApiCall, fields: dict[str, Any]) -> None:
-        self.put(PendingCall(sandbox, row, build_event(sandbox, API_CALL.name, at, fields)))
+    def record(self, *, sandbox: Sandbox, at: str, build: Build) -> None:
+        """Keep a call's record: `build()`, run on this log's thread, makes its row and the fields
+        of its `api.call` event (whatever it reads must not change once the call is answered)."""
+        self.put(Recorded(sandbox, at, build))
 
 
 call_log = per_process(CallLog)

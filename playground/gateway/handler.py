@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from botocore.model import OperationModel, OperationNotFoundError, ServiceModel
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 
 from playground.gateway import errors
 from playground.gateway.auth import AuthProblem, Credential, check_time, read_credential, verify_signature
@@ -53,6 +53,7 @@ from playground.gateway.request import AwsRequest, HttpResponse, RequestContext
 from playground.gateway.specs import service_for_target_prefix, service_model, services_for_signing_name
 from playground.gateway.unsigned import MISSING_TOKEN, is_unsigned_operation, service_model_of
 from playground.gateway.validation import validate, validation_error
+from playground.live.store import atomic_numbering_events
 from playground.sandboxes.generations import generation
 from playground.sandboxes.models import AccessKey, Clock, Sandbox, wall_now
 from playground.sandboxes.services import default_sandbox, sandbox_for_account
@@ -218,7 +219,7 @@ def dispatch(
         # A long poll must not hold a transaction (on SQLite, the write lock) while it waits, and a
         # call that only reads should not pay for one (on SQLite, BEGIN IMMEDIATE takes the lock).
         return finish(method(ctx, params) or {})
-    with transaction.atomic():
+    with atomic_numbering_events():  # transaction.atomic(), the call's live events stored by it
         return finish(method(ctx, params) or {})
 
 
@@ -325,6 +326,7 @@ def invoke(
             request_id=request_id,
             now=now,
             duration_ms=(time.perf_counter() - started) * 1000,
+            deferred=False,
         )
 
 
@@ -566,26 +568,40 @@ def _record(
     request_id: str,
     now: dt.datetime,
     duration_ms: float,
+    deferred: bool = True,
 ) -> None:
-    fields = {
-        "request_id": request_id,
-        "service": service,
-        "operation": operation.name if operation else "",
-        "region": region,
-        "access_key_id": access_key_id,
-        "source_ip": request.source_ip,
-        "user_agent": request.headers.get("user-agent", "")[:512],
-        "params": redact(params, operation.input_shape if operation else None),
-        "error_code": error.code if error else "",
-        "http_status": status,
-        "duration_ms": round(duration_ms, 3),
-    }
-    row = ApiCall(
-        sandbox=sandbox,
-        at=now,
-        principal_arn=principal_arn,
-        error_message=error.message[:2000].replace("\x00", "\\u0000") if error else "",
-        response=redact(output, operation.output_shape) if output is not None and operation else None,
-        **fields,
-    )
-    call_log().record(sandbox=sandbox, at=now.isoformat(), row=row, fields=fields)
+    """Hand the call's record to the call log. `deferred`: made on the log's thread, for callers
+    that never touch the parameters or the output again (the console's callers keep the output)."""
+    user_agent = request.headers.get("user-agent", "")[:512]
+
+    def build() -> tuple[ApiCall, dict[str, Any]]:
+        # Runs on the call log's thread, after the answer went: nothing touches params or output
+        # once the call is answered, and redacting them is the record's largest part.
+        fields = {
+            "request_id": request_id,
+            "service": service,
+            "operation": operation.name if operation else "",
+            "region": region,
+            "access_key_id": access_key_id,
+            "source_ip": request.source_ip,
+            "user_agent": user_agent,
+            "params": redact(params, operation.input_shape if operation else None),
+            "error_code": error.code if error else "",
+            "http_status": status,
+            "duration_ms": round(duration_ms, 3),
+        }
+        row = ApiCall(
+            sandbox=sandbox,
+            at=now,
+            principal_arn=principal_arn,
+            error_message=error.message[:2000].replace("\x00", "\\u0000") if error else "",
+            response=redact(output, operation.output_shape) if output is not None and operation else None,
+            **fields,
+        )
+        return row, fields
+
+    if not deferred:
+        made = build()
+        call_log().record(sandbox=sandbox, at=now.isoformat(), build=lambda: made)
+        return
+    call_log().record(sandbox=sandbox, at=now.isoformat(), build=build)

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from playground.background import Worker, per_process
 from playground.live.events import EVENT_TYPES, FLOW
-from playground.live.store import Pending, event_writer
+from playground.live.store import Deliver, Pending, event_writer, gathering
 from playground.sandboxes.models import Sandbox
 
 LOG = logging.getLogger(__name__)
@@ -43,6 +43,12 @@ def publish(sandbox: Sandbox, kind: str, /, *, at: str, **fields: Any) -> None:
     """
     event = build_event(sandbox, kind, at, fields)
     pending = Pending(sandbox.pk, sandbox.group_name, event)
+    gathered = gathering()
+    if gathered is not None:  # numbered and stored by the AWS call's own transaction (store.py)
+        deliver = Deliver(pending)
+        gathered.append(deliver)
+        transaction.on_commit(deliver)
+        return
     transaction.on_commit(lambda: event_writer().put(pending))
 
 
@@ -125,4 +131,8 @@ async def _send_in_order(layer: Any, group: str, events: list[dict[str, Any]]) -
             LOG.exception("could not publish %d events to %s", len(chunk), group)
 
 
-_sender = per_process(lambda: Worker("live-events", _SendBatch(), max_batch=500))
+# The sender gathers for up to 20 ms, as the call log does: at one client's pace a call's events
+# (its `api.call`, its flow dots) and its neighbours' then leave in one PUBLISH, where each took
+# its own. The events are numbered before they get here, so holding them changes no order.
+SEND_WINDOW_SECONDS = 0.02
+_sender = per_process(lambda: Worker("live-events", _SendBatch(), max_batch=500, window=SEND_WINDOW_SECONDS))
