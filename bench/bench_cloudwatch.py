@@ -1,7 +1,8 @@
 """CloudWatch: PutMetricData calls per second with 20 values a call (20 metric data of one value
 each, the classic per-call batch) from one boto3 client, our server against moto's, in one run;
-and what evaluating 1,000 metric alarms in one sandbox costs a tick. Target: ours at least 1x moto
-for PutMetricData, and under 50 ms per tick for the 1,000 alarms.
+and what evaluating 1,000 metric alarms in one sandbox costs a tick. Targets: under 50 ms per tick
+for the 1,000 alarms (CloudWatch's own), and ours at least 1x moto for PutMetricData (the
+platform's goal of a request path that costs less than moto's, which every service shares).
 
 Our server checks each datum (NaN, range, timestamp window, resolution), finds or creates its
 metric row and stores one datapoint row per datum, records the call (ApiCall row and api.call
@@ -136,7 +137,7 @@ def run(harness: Harness, options: Options) -> Report:
     }
     cps = report.rows["PutMetricData calls/s"]
     report.ratios = [
-        Ratio("PutMetricData ours/moto", ratio(cps["ours"], cps["moto"]), TARGET),
+        Ratio("PutMetricData ours/moto (the platform's goal)", ratio(cps["ours"], cps["moto"]), TARGET),
         Ratio(f"{TICK_TARGET_MS:g} ms / steady tick", ratio(TICK_TARGET_MS, steady), 1.0),
     ]
     if evaluated != ALARMS:

@@ -348,6 +348,9 @@ class Watch:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample_until_stopped, daemon=True)
         self.started = time.perf_counter()
+        # Each server process's resident memory at every whole minute of the run (VmRSS, MiB): a
+        # long run shows whether it stays flat.
+        self.rss_by_minute: dict[str, list[float]] = {name: [] for name in pids if name != "client"}
         psutil.cpu_percent()
         self._sample_postgres(first=True)
         self._thread.start()
@@ -360,6 +363,10 @@ class Watch:
         while not self._stop.wait(1.0):
             self.load_max = max(self.load_max, os.getloadavg()[0])
             self._sample_postgres(first=False)
+            minutes = int((time.perf_counter() - self.started) // 60)
+            for name, samples in self.rss_by_minute.items():
+                if len(samples) < minutes:
+                    samples.append((_status_kib(self.pids[name], "VmRSS") or 0) / 1024)
 
     def _sample_postgres(self, *, first: bool) -> None:
         if self.postgres is None:
@@ -389,6 +396,7 @@ class Watch:
             "machine_cpu_percent": psutil.cpu_percent(),
             "load_average_max_1min": round(max(self.load_max, os.getloadavg()[0]), 2),
             "postgres_backends_max": self.postgres_backends,
+            "rss_mib_by_minute": {name: [round(value, 1) for value in got] for name, got in self.rss_by_minute.items()},
         }
 
 
@@ -504,6 +512,12 @@ def run(harness: Harness, options: Options) -> Report:
         "(the machine is shared: other runs count in it)",
         f"setup (classroom, {count} sign-ins, WebSockets, resources): {setup_seconds:.0f} s",
     ]
+    by_minute = usage["rss_mib_by_minute"]
+    if any(len(samples) > 1 for samples in by_minute.values()):
+        report.notes.append(
+            "RSS MiB at each minute: "
+            + "; ".join(f"{name} " + " ".join(f"{mib:.0f}" for mib in got) for name, got in by_minute.items())
+        )
     report.details = {
         "sandboxes": count,
         "rate_per_sandbox": rate,

@@ -4,8 +4,11 @@ the round that asks them, run by the tick (tasks.py) on each sandbox's own clock
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from django.db import transaction
 
 from playground.sandboxes.models import Sandbox
 from services.cloudwatch import metrics
@@ -47,16 +50,28 @@ def _next_minute(now: dt.datetime) -> dt.datetime:
 
 
 def keep_active(sandbox: Sandbox, *, now: dt.datetime) -> None:
-    """The sandbox published a metric: its rounds go on for ACTIVE_FOR from now. The round's row is
-    written at most once a minute of sandbox time (REFRESH): written by every put, it was a row
-    lock every call of the sandbox held until its commit, one that took part in deadlocks."""
+    """The sandbox published a metric: its rounds go on for ACTIVE_FOR from now.
+
+    The round's row is written once the publishing transaction has committed, in a statement of
+    its own, and at most once a minute of sandbox time (REFRESH). Written inside the services'
+    transactions it was a lock each held until its commit, taken between their other rows in
+    whatever order their work ran: on PostgreSQL two calls of a sandbox (a SendMessage, and a
+    Publish delivering to the same queue) deadlocked over it and the metric rows.
+    """
     until = GaugeRound.objects.filter(sandbox=sandbox).values_list("active_until", flat=True).first()
-    if until is None:
-        GaugeRound.objects.get_or_create(
-            sandbox=sandbox, defaults={"due_at": _next_minute(now), "active_until": now + ACTIVE_FOR}
+    if until is not None and until >= now + ACTIVE_FOR - REFRESH:
+        return
+    transaction.on_commit(functools.partial(_write_round, sandbox, now=now), robust=True)  # a sandbox deleted meanwhile
+
+
+def _write_round(sandbox: Sandbox, *, now: dt.datetime) -> None:
+    _, made = GaugeRound.objects.get_or_create(
+        sandbox=sandbox, defaults={"due_at": _next_minute(now), "active_until": now + ACTIVE_FOR}
+    )
+    if not made:
+        GaugeRound.objects.filter(sandbox=sandbox, active_until__lt=now + ACTIVE_FOR).update(
+            active_until=now + ACTIVE_FOR
         )
-    elif until < now + ACTIVE_FOR - REFRESH:
-        GaugeRound.objects.filter(sandbox=sandbox).update(active_until=now + ACTIVE_FOR)
 
 
 def collect_due(sandbox: Sandbox, now: dt.datetime) -> int:
