@@ -4,7 +4,7 @@
                                     [--auth open|strict] [--top 25] [--out var/bench/gateway.prof]
                                     [--call sts|s3-put-1k|s3-get-1k|s3-put-8m|s3-get-8m|logs-put-1000|
                                             kinesis-put-500|firehose-put-500|cloudwatch-put-20|
-                                            lambda-invoke]
+                                            lambda-invoke|sns-publish-10]
 
 --call s3-*: in-process only, PutObject / GetObject (path style, boto3's default CRC32 header and
 signed payload SHA-256) of a 1 KB (1,000-byte) or 8 MB (8,000,000-byte) body. An 8 MB put's body
@@ -28,6 +28,9 @@ and signed by botocore itself. In process or --server.
 returning its event, the same payload): the profile is the server process's; the CPU its warm
 execution environment (bubblewrap and the runtime, children of the server, which the bench counts
 too) spent is measured from /proc and printed in the summary, per call.
+
+--call sns-publish-10: --server only, the sns bench's Publish of a 100-byte message to a topic with
+ten SQS subscribers (raw delivery): ten deliveries in the call's transaction.
 
 In-process (default): one request signed once by botocore is handed to what the gateway's thread
 does (ASGI scope -> AwsRequest -> handle -> response) in this process, on a fresh database of its
@@ -184,8 +187,14 @@ def _profile_server(harness: Harness, args: argparse.Namespace) -> tuple[pstats.
     )
     if args.call == "sts":
         call = server.client("sts").get_caller_identity
-    elif args.call in SERVER_ONLY_CALLS:
+    elif args.call == "lambda-invoke":
         call = _lambda_invoker(server)
+    elif args.call == "sns-publish-10":
+        from bench.bench_sns import _topic_with_queues
+
+        topic, _ = _topic_with_queues(server, "profiled-fanout", 10)
+        sns = server.client("sns")
+        call = lambda: sns.publish(TopicArn=topic, Message="x" * 100)  # noqa: E731
     else:
         from bench.bench_cloudwatch import _put_call
 
@@ -210,7 +219,7 @@ def _profile_server(harness: Harness, args: argparse.Namespace) -> tuple[pstats.
     return pstats.Stats(str(out)), summary
 
 
-SERVER_ONLY_CALLS = ("lambda-invoke",)  # need --server
+SERVER_ONLY_CALLS = ("lambda-invoke", "sns-publish-10")  # need --server
 
 
 def _lambda_invoker(server: Any) -> Any:

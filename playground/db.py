@@ -85,3 +85,24 @@ def model_from_row(model: type[M], values: Sequence[Any]) -> M:
         names.append(attname)
         converted.append(value)
     return model.from_db(connection.alias, names, converted)
+
+
+@cache
+def _find_statement(model: type[Model], fields: tuple[str, ...], vendor: str) -> str:
+    table = connection.ops.quote_name(model._meta.db_table)
+    (pk,) = _columns(model, [model._meta.pk.name])
+    where = " AND ".join(f"t.{column} = %s" for column in _columns(model, fields))
+    return f"SELECT {select_list(model, 't')} FROM {table} t WHERE {where} ORDER BY t.{pk} LIMIT 1"  # noqa: S608
+
+
+def find_one(model: type[M], **equal: Any) -> M | None:
+    """`model.objects.filter(**equal).order_by("pk").first()` by a plain statement (written once
+    per model and set of fields), for lookups every call of a hot path makes. Only equality, and
+    only values the database takes as they are: strings, numbers, booleans, model instances (their
+    primary key)."""
+    statement = _find_statement(model, tuple(equal), connection.vendor)
+    values = [value.pk if isinstance(value, Model) else value for value in equal.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        row = cursor.fetchone()
+    return None if row is None else model_from_row(model, row)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from playground.db import find_one
 from playground.sandboxes.models import Sandbox
 from services.cloudwatch import metrics
 from services.cloudwatch.models import GaugeRound
@@ -58,8 +59,8 @@ def keep_active(sandbox: Sandbox, *, now: dt.datetime) -> None:
     whatever order their work ran: on PostgreSQL two calls of a sandbox (a SendMessage, and a
     Publish delivering to the same queue) deadlocked over it and the metric rows.
     """
-    until = GaugeRound.objects.filter(sandbox=sandbox).values_list("active_until", flat=True).first()
-    if until is not None and until >= now + ACTIVE_FOR - REFRESH:
+    round_ = find_one(GaugeRound, sandbox=sandbox)  # every service metric's put asks
+    if round_ is not None and round_.active_until >= now + ACTIVE_FOR - REFRESH:
         return
     transaction.on_commit(functools.partial(_write_round, sandbox, now=now), robust=True)  # a sandbox deleted meanwhile
 

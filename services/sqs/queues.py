@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 
+from playground.db import find_one
 from playground.live import wakeup
 from playground.sandboxes.models import Sandbox
 from services.sqs import encryption, events
@@ -101,7 +102,7 @@ def queue_from_url(*, sandbox: Sandbox, region: str, url: str, lock: bool = Fals
 
 
 def queue_by_arn(*, sandbox: Sandbox, arn: str) -> Queue | None:
-    queue = Queue.objects.filter(sandbox=sandbox, arn=arn).first()
+    queue = find_one(Queue, sandbox=sandbox, arn=arn)  # every SNS delivery to a queue looks it up
     if queue is not None:
         queue.sandbox = sandbox
     return queue
