@@ -53,6 +53,7 @@ import os
 import pstats
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -456,43 +457,84 @@ def _batch_request_factory(name: str) -> tuple[Any, Any, Any]:
     return put_record_batch, check, _nothing
 
 
-MODEL_CALLS = ("cloudwatch-put-20",)
-SERVER_CALLS = ("sts", *MODEL_CALLS, *SERVER_ONLY_CALLS)  # what --server profiles
+MODEL_CALLS = ("cloudwatch-put-20", "sqs-send", "sns-publish-1")
+SERVER_CALLS = ("sts", "cloudwatch-put-20", *SERVER_ONLY_CALLS)  # what --server profiles
 
 
 def _model_request_factory(name: str) -> tuple[Any, Any, Any]:
     """(make a fresh request, check a response, finish a response) for a call named by --call, in
     the protocol boto3 resolves for its service, serialized by botocore's serializer for that
-    protocol and signed by botocore."""
+    protocol and signed by botocore. What the call needs (a queue, a topic subscribed by a queue)
+    is made first through the same path."""
     import botocore.session
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
     from botocore.serialize import create_serializer
 
-    from bench.bench_cloudwatch import put_data
+    from playground.gateway.asgi import _handle_in_thread as handle
     from playground.gateway.asgi import aws_request_from_scope
     from playground.sandboxes.services import sandbox_create
 
     _, key, secret = sandbox_create(name=f"profile-{name}")
-    model = botocore.session.get_session().get_service_model("cloudwatch")
-    params = {"Namespace": "ProfilePut", "MetricData": put_data()}
-    made = create_serializer(model.resolved_protocol).serialize_to_request(
-        params, model.operation_model("PutMetricData")
-    )
-    signed = AWSRequest(
-        method=made["method"], url=f"http://{HOST}{made['url_path']}", data=made["body"],
-        headers={**made["headers"], "User-Agent": "bench-profile"},
-    )  # fmt: skip
-    SigV4Auth(Credentials(key.access_key_id, secret), model.signing_name, "us-east-1").add_auth(signed)
-    scope = _scope(signed, "POST", made["url_path"])
-    body = made["body"] if isinstance(made["body"], bytes) else made["body"].encode()
+    session = botocore.session.get_session()
+
+    def request(service: str, operation: str, params: dict[str, Any]) -> Any:
+        model = session.get_service_model(service)
+        made = create_serializer(model.resolved_protocol).serialize_to_request(
+            params, model.operation_model(operation)
+        )
+        if isinstance(made["body"], dict):  # the query protocol's form fields
+            made["body"] = urllib.parse.urlencode(made["body"], doseq=True)
+        signed = AWSRequest(
+            method=made["method"], url=f"http://{HOST}{made['url_path']}", data=made["body"],
+            headers={**made["headers"], "User-Agent": "bench-profile"},
+        )  # fmt: skip
+        SigV4Auth(Credentials(key.access_key_id, secret), model.signing_name, "us-east-1").add_auth(signed)
+        scope = _scope(signed, "POST", made["url_path"])
+        body = made["body"] if isinstance(made["body"], bytes) else made["body"].encode()
+        return lambda: aws_request_from_scope(scope, body, oversized=False)
+
+    def setup(service: str, operation: str, params: dict[str, Any]) -> Any:
+        from botocore.parsers import create_parser
+
+        response = handle(request(service, operation, params)())
+        if response.status != 200:
+            sys.exit(f"{operation} failed: {response.status} {response.body[:500]!r}")
+        model = session.get_service_model(service)
+        parsed = create_parser(model.resolved_protocol).parse(
+            {"body": response.body, "headers": dict(response.headers), "status_code": 200},
+            model.operation_model(operation).output_shape,
+        )
+        return parsed
+
+    if name == "cloudwatch-put-20":
+        from bench.bench_cloudwatch import put_data
+
+        made = request("cloudwatch", "PutMetricData", {"Namespace": "ProfilePut", "MetricData": put_data()})
+    elif name == "sqs-send":
+        from bench.bench_sqs import BODY
+
+        url = setup("sqs", "CreateQueue", {"QueueName": "profiled-send"})["QueueUrl"]
+        made = request("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": BODY})
+    else:
+        from bench.bench_sns import _queue_policy
+
+        topic = setup("sns", "CreateTopic", {"Name": "profiled-topic"})["TopicArn"]
+        url = setup("sqs", "CreateQueue", {"QueueName": "profiled-subscriber"})["QueueUrl"]
+        arn = setup("sqs", "GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["QueueArn"]})
+        queue_arn = arn["Attributes"]["QueueArn"]
+        setup("sqs", "SetQueueAttributes", {"QueueUrl": url, "Attributes": {"Policy": _queue_policy(queue_arn, topic)}})
+        setup("sns", "Subscribe", {
+            "TopicArn": topic, "Protocol": "sqs", "Endpoint": queue_arn, "Attributes": {"RawMessageDelivery": "true"},
+        })  # fmt: skip
+        made = request("sns", "Publish", {"TopicArn": topic, "Message": "x" * 100})
 
     def check(response: Any) -> None:
         if response.status != 200:
             sys.exit(f"the gateway did not answer the call: {response.status} {response.body[:500]!r}")
 
-    return (lambda: aws_request_from_scope(scope, body, oversized=False)), check, _nothing
+    return made, check, _nothing
 
 
 def _s3_create_bucket(access_key: str, secret: str, bucket: str) -> None:

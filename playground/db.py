@@ -25,21 +25,31 @@ def _columns(model: type[Model], fields: Sequence[str]) -> list[str]:
     return [connection.ops.quote_name(column[name]) for name in fields]
 
 
-def insert_many(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """INSERT one row per item of `rows`, each holding the values of `fields` in that order."""
+@cache
+def _insert_statement(model: type[Model], fields: tuple[str, ...], vendor: str) -> str:
     table = connection.ops.quote_name(model._meta.db_table)
     marks = ", ".join(["%s"] * len(fields))
-    statement = f"INSERT INTO {table} ({', '.join(_columns(model, fields))}) VALUES ({marks})"  # noqa: S608
+    return f"INSERT INTO {table} ({', '.join(_columns(model, fields))}) VALUES ({marks})"  # noqa: S608
+
+
+@cache
+def _update_statement(model: type[Model], fields: tuple[str, ...], vendor: str) -> str:
+    table = connection.ops.quote_name(model._meta.db_table)
+    assignments = ", ".join(f"{column} = %s" for column in _columns(model, fields))
+    (pk,) = _columns(model, [model._meta.pk.name])
+    return f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+
+
+def insert_many(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """INSERT one row per item of `rows`, each holding the values of `fields` in that order."""
+    statement = _insert_statement(model, tuple(fields), connection.vendor)
     with connection.cursor() as cursor:
         cursor.executemany(statement, list(rows))
 
 
 def update_many(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """UPDATE `fields` of one row per item of `rows`: each holds those values in order, then the pk."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    assignments = ", ".join(f"{column} = %s" for column in _columns(model, fields))
-    (pk,) = _columns(model, [model._meta.pk.name])
-    statement = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+    statement = _update_statement(model, tuple(fields), connection.vendor)
     with connection.cursor() as cursor:
         cursor.executemany(statement, list(rows))
 
@@ -54,15 +64,18 @@ Converter = Callable[[Any, Any, Any], Any]
 
 
 @cache
-def _readers(model: type[Model], vendor: str) -> list[tuple[str, list[Converter], Any]]:
-    """(attname, converters, column expression) of each concrete field, as the ORM reads them."""
+def _readers(model: type[Model], vendor: str) -> tuple[list[str], list[tuple[int, list[Converter], Any]]]:
+    """The attnames of the concrete fields, and (position, converters, column) of those the ORM
+    converts as it reads them (most fields have no converter and are taken as they come)."""
     table = model._meta.db_table
-    result = []
-    for field in model._meta.concrete_fields:
+    names, converting = [], []
+    for position, field in enumerate(model._meta.concrete_fields):
         column = field.get_col(table)
         converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        result.append((field.attname, converters, column))
-    return result
+        names.append(field.attname)
+        if converters:
+            converting.append((position, converters, column))
+    return names, converting
 
 
 def select_list(model: type[Model], alias: str) -> str:
@@ -78,31 +91,84 @@ def width(model: type[Model]) -> int:
 
 def model_from_row(model: type[M], values: Sequence[Any]) -> M:
     """The instance the ORM would make of the values select_list(model) selected."""
-    names, converted = [], []
-    for (attname, converters, column), value in zip(_readers(model, connection.vendor), values, strict=True):
+    names, converting = _readers(model, connection.vendor)
+    if len(values) != len(names):
+        raise ValueError(f"{len(values)} values for the {len(names)} columns of {model.__name__}")
+    converted = list(values)
+    for position, converters, column in converting:
+        value = converted[position]
         for convert in converters:
             value = convert(value, column, connection)
-        names.append(attname)
-        converted.append(value)
+        converted[position] = value
     return model.from_db(connection.alias, names, converted)
 
 
 @cache
-def _find_statement(model: type[Model], fields: tuple[str, ...], vendor: str) -> str:
+def _find_statement(model: type[Model], fields: tuple[str, ...], vendor: str, *, limit: bool, lock: bool) -> str:
     table = connection.ops.quote_name(model._meta.db_table)
     (pk,) = _columns(model, [model._meta.pk.name])
     where = " AND ".join(f"t.{column} = %s" for column in _columns(model, fields))
-    return f"SELECT {select_list(model, 't')} FROM {table} t WHERE {where} ORDER BY t.{pk} LIMIT 1"  # noqa: S608
+    statement = f"SELECT {select_list(model, 't')} FROM {table} t WHERE {where} ORDER BY t.{pk}"  # noqa: S608
+    if limit:
+        statement += " LIMIT 1"
+    if lock and connection.features.has_select_for_update:
+        statement += " FOR UPDATE"
+    return statement
 
 
-def find_one(model: type[M], **equal: Any) -> M | None:
+def _values(equal: dict[str, Any]) -> list[Any]:
+    return [value.pk if isinstance(value, Model) else value for value in equal.values()]
+
+
+def find_one(model: type[M], *, lock: bool = False, **equal: Any) -> M | None:
     """`model.objects.filter(**equal).order_by("pk").first()` by a plain statement (written once
     per model and set of fields), for lookups every call of a hot path makes. Only equality, and
     only values the database takes as they are: strings, numbers, booleans, model instances (their
-    primary key)."""
-    statement = _find_statement(model, tuple(equal), connection.vendor)
-    values = [value.pk if isinstance(value, Model) else value for value in equal.values()]
+    primary key). `lock`: the row is locked for the transaction (select_for_update; SQLite's
+    transactions already take the database's one write lock)."""
+    statement = _find_statement(model, tuple(equal), connection.vendor, limit=True, lock=lock)
     with connection.cursor() as cursor:
-        cursor.execute(statement, values)
+        cursor.execute(statement, _values(equal))
         row = cursor.fetchone()
     return None if row is None else model_from_row(model, row)
+
+
+def find_all(model: type[M], **equal: Any) -> list[M]:
+    """`list(model.objects.filter(**equal).order_by("pk"))` by a plain statement, as find_one."""
+    statement = _find_statement(model, tuple(equal), connection.vendor, limit=False, lock=False)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, _values(equal))
+        rows = cursor.fetchall()
+    return [model_from_row(model, row) for row in rows]
+
+
+# --- inserting model instances --------------------------------------------------------------------
+
+
+@cache
+def _insert_plan(model: type[Model], vendor: str) -> tuple[str, list[Any]]:
+    """The INSERT of every concrete field but an automatic primary key, and those fields."""
+    fields = [field for field in model._meta.concrete_fields if not (field.primary_key and field.db_returning)]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks})", fields  # noqa: S608
+
+
+def insert_instances(model: type[Model], instances: Sequence[Model]) -> None:
+    """`model.objects.bulk_create(instances)` for a model with an automatic primary key, by a plain
+    statement written once per model: each value prepared as the ORM prepares it (pre_save, then
+    get_db_prep_save). The instances' primary keys are not read back (they stay None)."""
+    if not instances:
+        return
+    statement, fields = _insert_plan(model, connection.vendor)
+    rows = [[field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+            for instance in instances]  # fmt: skip
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(statement, rows[0])
+        else:
+            cursor.executemany(statement, rows)
+    for instance in instances:
+        instance._state.adding = False
+        instance._state.db = connection.alias

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from playground.db import find_all
 from playground.gateway.errors import AwsError
 from playground.sandboxes.models import Sandbox
 from services.sns import delivery, envelopes, events, filters, outboxes, platforms, sms, topics
@@ -188,7 +189,7 @@ def topic_publish(
         earlier = _remember(topic, key=key, published=Published(message_id, sequence_number), now=now)
         if earlier is not None:
             return earlier
-    subscriptions = list(Subscription.objects.filter(topic=topic, status=Subscription.CONFIRMED).order_by("id"))
+    subscriptions = find_all(Subscription, topic=topic, status=Subscription.CONFIRMED)
     events.flow(
         topic.sandbox,
         events.PUBLISHED,

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
+from playground.db import find_one
 from playground.sandboxes.models import Sandbox
 from services.sns import events, policies, retries
 from services.sns.exceptions import (
@@ -84,10 +85,7 @@ def topic_by_arn(*, sandbox: Sandbox, arn: str, lock: bool = False, parameter: s
     region, account, name = parse_topic_arn(arn, parameter=parameter)
     if account != sandbox.account_id:
         raise topic_not_found()
-    rows = Topic.objects.filter(sandbox=sandbox, region=region, name=name)
-    if lock:
-        rows = rows.select_for_update()
-    topic = rows.first()
+    topic = find_one(Topic, lock=lock, sandbox=sandbox, region=region, name=name)  # every Publish looks it up
     if topic is None:
         raise topic_not_found()
     topic.sandbox = sandbox

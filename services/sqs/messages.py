@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from playground.db import insert_instances
 from playground.live import wakeup
 from services.kms.public import sse
 from services.sqs import encryption, events, fifo
@@ -358,7 +359,7 @@ def messages_send(
             message_id, item.md5_of_body, item.md5_of_attributes, item.md5_of_system_attributes, sequence_number
         )
     if rows:
-        Message.objects.bulk_create(rows)
+        insert_instances(Message, rows)
         for row in rows:
             events.flow(
                 queue.sandbox,

@@ -91,10 +91,7 @@ def queue_from_url(*, sandbox: Sandbox, region: str, url: str, lock: bool = Fals
         if address.account_id != sandbox.account_id:
             raise QueueDoesNotExist()
         region, name = address.region or region, address.name
-    rows = Queue.objects.filter(sandbox=sandbox, region=region, name=name).order_by()
-    if lock:
-        rows = rows.select_for_update()
-    queue = next(iter(rows[:1]), None)
+    queue = find_one(Queue, lock=lock, sandbox=sandbox, region=region, name=name)  # every SQS call looks it up
     if queue is None:
         raise QueueDoesNotExist()
     queue.sandbox = sandbox

@@ -1,0 +1,62 @@
+"""playground/db.py's hand-written statements answer what the ORM answers, on the suite's database
+(SQLite, or PostgreSQL in .ci/run's second pass)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.conftest import SandboxInfo
+
+
+def test_find_one_and_find_all_read_the_rows_the_orm_reads(sandbox: SandboxInfo, db_access: None) -> None:
+    from django.db import transaction
+
+    from playground.db import find_all, find_one
+    from playground.live.models import LiveEvent
+    from playground.sandboxes.models import Sandbox
+
+    box = Sandbox.objects.get(pk=sandbox.id)
+    LiveEvent.objects.bulk_create(
+        [LiveEvent(sandbox=box, seq=seq, type=kind, payload={"seq": seq, "at": "x"})
+         for seq, kind in ((7, "a"), (8, "b"), (9, "a"))]  # fmt: skip
+    )
+    expected = list(LiveEvent.objects.filter(sandbox=box, type="a").order_by("pk"))
+    found = find_all(LiveEvent, sandbox=box, type="a")
+    assert [(row.pk, row.seq, row.payload, row.sandbox_id) for row in found] == [
+        (row.pk, row.seq, row.payload, row.sandbox_id) for row in expected
+    ]
+    assert find_all(LiveEvent, sandbox=box, type="none") == []
+    first = find_one(LiveEvent, sandbox=box.pk, type="a")
+    assert first is not None and first.pk == expected[0].pk and first.payload == {"seq": 7, "at": "x"}
+    with transaction.atomic():  # FOR UPDATE where the database has it
+        locked = find_one(Sandbox, lock=True, account_id=box.account_id)
+    assert locked is not None and locked.pk == box.pk and locked.created_at == box.created_at
+    assert find_one(Sandbox, account_id="000000000000") is None
+
+
+def test_insert_instances_stores_what_bulk_create_stores(sandbox: SandboxInfo, db_access: None) -> None:
+    from playground.db import insert_instances
+    from playground.live.models import LiveEvent
+    from playground.sandboxes.models import Sandbox
+
+    box = Sandbox.objects.get(pk=sandbox.id)
+    made = [LiveEvent(sandbox=box, seq=seq, type="t", payload={"n": seq, "text": "é\n", "list": [1, None]})
+            for seq in (1, 2, 3)]  # fmt: skip
+    insert_instances(LiveEvent, made)
+    insert_instances(LiveEvent, [LiveEvent(sandbox=box, seq=4, type="one", payload=[])])
+    insert_instances(LiveEvent, [])
+    rows = list(LiveEvent.objects.filter(sandbox=box).order_by("seq").values_list("seq", "type", "payload"))
+    assert rows == [
+        (1, "t", {"n": 1, "text": "é\n", "list": [1, None]}),
+        (2, "t", {"n": 2, "text": "é\n", "list": [1, None]}),
+        (3, "t", {"n": 3, "text": "é\n", "list": [1, None]}),
+        (4, "one", []),
+    ]
+    assert all(not instance._state.adding for instance in made)
+    # A field the ORM fills in before saving (auto_now_add) is filled in here too.
+    other = Sandbox(name="inserted by hand")
+    insert_instances(Sandbox, [other])
+    stored = Sandbox.objects.get(account_id=other.account_id)
+    stored.delete()  # the suite's database is shared: no stray sandbox for the other tests
+    assert stored.name == "inserted by hand"
+    assert abs(stored.created_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
