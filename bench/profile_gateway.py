@@ -481,9 +481,7 @@ def _model_request_factory(name: str) -> tuple[Any, Any, Any]:
 
     def request(service: str, operation: str, params: dict[str, Any]) -> Any:
         model = session.get_service_model(service)
-        made = create_serializer(model.resolved_protocol).serialize_to_request(
-            params, model.operation_model(operation)
-        )
+        made = create_serializer(model.resolved_protocol).serialize_to_request(params, model.operation_model(operation))
         if isinstance(made["body"], dict):  # the query protocol's form fields
             made["body"] = urllib.parse.urlencode(made["body"], doseq=True)
         signed = AWSRequest(

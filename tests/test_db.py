@@ -16,9 +16,9 @@ def test_find_one_and_find_all_read_the_rows_the_orm_reads(sandbox: SandboxInfo,
     from playground.sandboxes.models import Sandbox
 
     box = Sandbox.objects.get(pk=sandbox.id)
+    made = ((7, "a"), (8, "b"), (9, "a"))
     LiveEvent.objects.bulk_create(
-        [LiveEvent(sandbox=box, seq=seq, type=kind, payload={"seq": seq, "at": "x"})
-         for seq, kind in ((7, "a"), (8, "b"), (9, "a"))]  # fmt: skip
+        [LiveEvent(sandbox=box, seq=seq, type=kind, payload={"seq": seq, "at": "x"}) for seq, kind in made]
     )
     expected = list(LiveEvent.objects.filter(sandbox=box, type="a").order_by("pk"))
     found = find_all(LiveEvent, sandbox=box, type="a")
@@ -27,10 +27,12 @@ def test_find_one_and_find_all_read_the_rows_the_orm_reads(sandbox: SandboxInfo,
     ]
     assert find_all(LiveEvent, sandbox=box, type="none") == []
     first = find_one(LiveEvent, sandbox=box.pk, type="a")
-    assert first is not None and first.pk == expected[0].pk and first.payload == {"seq": 7, "at": "x"}
+    assert first is not None
+    assert (first.pk, first.payload) == (expected[0].pk, {"seq": 7, "at": "x"})
     with transaction.atomic():  # FOR UPDATE where the database has it
         locked = find_one(Sandbox, lock=True, account_id=box.account_id)
-    assert locked is not None and locked.pk == box.pk and locked.created_at == box.created_at
+    assert locked is not None
+    assert (locked.pk, locked.created_at) == (box.pk, box.created_at)
     assert find_one(Sandbox, account_id="000000000000") is None
 
 
