@@ -85,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def render(report: Report) -> str:
     """The report as a plain-text table: one column per target, then each row's ratios."""
-    pairs = [headline.label.split("/", 1) for headline in report.ratios]
+    # A ratio labelled "a/b ..." of two of the columns gets a column of its own (once).
+    pairs = [headline.label.split(" ", 1)[0].split("/", 1) for headline in report.ratios]
     pairs = [pair for pair in pairs if len(pair) == 2 and all(side in report.columns for side in pair)]
+    pairs = [pair for index, pair in enumerate(pairs) if pair not in pairs[:index]]
     header = ["", *report.columns, *(f"{a}/{b}" for a, b in pairs)]
     lines = [
         [

@@ -23,6 +23,7 @@ from bench.harness import Harness, Options, Ratio, Report, Server, bench, ratio
 from bench.timing import Call, Rate, compare, warm_up
 
 TARGET = 2.0
+CLASSROOM_TARGET = 1.0  # issue 22: Encrypt at least 1x moto now, 2x the goal
 MIB = 1024 * 1024
 PLAINTEXT = os.urandom(256)
 CONTEXT = {"bench": "kms", "purpose": "throughput"}
@@ -108,8 +109,9 @@ def run(harness: Harness, options: Options) -> Report:
     }
     encrypt_cps, decrypt_cps = report.rows["Encrypt calls/s"], report.rows["Decrypt calls/s"]
     report.ratios = [
-        Ratio("encrypt ours/moto", ratio(encrypt_cps["ours"], encrypt_cps["moto"]), TARGET),
-        Ratio("decrypt ours/moto", ratio(decrypt_cps["ours"], decrypt_cps["moto"]), TARGET),
+        Ratio("encrypt ours/moto (issue 22)", ratio(encrypt_cps["ours"], encrypt_cps["moto"]), CLASSROOM_TARGET),
+        Ratio("encrypt ours/moto (the goal)", ratio(encrypt_cps["ours"], encrypt_cps["moto"]), TARGET),
+        Ratio("decrypt ours/moto (the goal)", ratio(decrypt_cps["ours"], decrypt_cps["moto"]), TARGET),
     ]
     report.details = {
         "targets": {

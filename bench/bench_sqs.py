@@ -29,6 +29,7 @@ from bench.harness import Harness, Keys, Options, Ratio, Report, Server, bench, 
 from bench.timing import Call, Rate, compare, measure, percentile, warm_up
 
 SEND_TARGET = 4.0
+CLASSROOM_SEND_TARGET = 2.5  # issue 22: at least 2.5x now, 4x the goal
 WAKE_P99_TARGET_MS = 100.0
 BACKLOG_TARGET = 0.5
 CONCURRENT_CLIENTS = 8
@@ -288,7 +289,12 @@ def run(harness: Harness, options: Options) -> Report:
     wake_p99 = percentile(ours_wake, 99) if ours_wake else None
     ours_backlog = backlog.get("ours", {})
     report.ratios = [
-        Ratio("ours/moto", ratio(send.get("ours"), send.get("moto")), SEND_TARGET),
+        Ratio(
+            "ours/moto (issue 22, the classroom's request path)",
+            ratio(send.get("ours"), send.get("moto")),
+            CLASSROOM_SEND_TARGET,
+        ),
+        Ratio("ours/moto (issue 3's goal)", ratio(send.get("ours"), send.get("moto")), SEND_TARGET),
         Ratio("100 ms / wake-up p99 (ours)", ratio(WAKE_P99_TARGET_MS / 1000, wake_p99), 1.0),
         Ratio(
             "receive 10,000 / 10 queued (ours)",
@@ -299,7 +305,9 @@ def run(harness: Harness, options: Options) -> Report:
             BACKLOG_TARGET,
         ),
     ]
-    report.notes.append("headline ours/moto is single-client SendMessage calls/s (target >= 4)")
+    report.notes.append(
+        "ours/moto is single-client SendMessage calls/s: at least 2.5x now (issue 22), 4x the goal (issue 3)"
+    )
     report.details = details
     return report
 
