@@ -4,7 +4,7 @@
                                     [--auth open|strict] [--top 25] [--out var/bench/gateway.prof]
                                     [--call sts|s3-put-1k|s3-get-1k|s3-put-8m|s3-get-8m|logs-put-1000|
                                             kinesis-put-500|firehose-put-500|cloudwatch-put-20|
-                                            lambda-invoke|sns-publish-10]
+                                            sqs-send|sns-publish-1|lambda-invoke|sns-publish-10]
 
 --call s3-*: in-process only, PutObject / GetObject (path style, boto3's default CRC32 header and
 signed payload SHA-256) of a 1 KB (1,000-byte) or 8 MB (8,000,000-byte) body. An 8 MB put's body
@@ -23,6 +23,10 @@ stream with the default buffering hints (about every tenth call also writes a 5 
 each (bench_cloudwatch.put_data), in the protocol boto3 resolves for CloudWatch (botocore 1.44: AWS
 JSON 1.0 with x-amzn-query-mode, its preferred of the model's CBOR, JSON and query), serialized
 and signed by botocore itself. In process or --server.
+
+--call sqs-send / sns-publish-1: in-process only, the sqs bench's SendMessage of a 100-byte body
+to a queue, and the sns bench's Publish of a 100-byte message to a topic with one SQS subscriber
+(raw delivery); the queue, topic, policy and subscription are made first through the gateway.
 
 --call lambda-invoke: --server only, the lambda bench's warm Invoke (RequestResponse of a handler
 returning its event, the same payload): the profile is the server process's; the CPU its warm

@@ -144,14 +144,20 @@ def warm_up(call: Call, *, calls: int = WARM_UP_CALLS, seconds: float = WARM_UP_
 
 
 def compare(
-    calls: dict[str, Call], *, seconds: float, rounds: int = 3, pids: dict[str, int] | None = None
+    calls: dict[str, Call],
+    *,
+    seconds: float,
+    rounds: int = 3,
+    pids: dict[str, int] | None = None,
+    before_slice: dict[str, Callable[[], None]] | None = None,
 ) -> dict[str, Rate]:
     """Measure several targets for `seconds` each, interleaved in `rounds` slices.
 
     Interleaving (a, b, c, then b, c, a, ...) spreads any drift of the machine (another process
     waking up, CPU frequency) over every target instead of charging it to whichever ran last.
     With `pids` (target -> server process), each target's server CPU time is measured over its own
-    slices.
+    slices. `before_slice` (target -> function): run before each of that target's slices, outside
+    the time and CPU measured (to start every slice from the same state, a fresh queue say).
     """
     names = list(calls)
     rates = {name: Rate() for name in names}
@@ -162,6 +168,8 @@ def compare(
     for round_index in range(rounds):
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
+            if before_slice and name in before_slice:
+                before_slice[name]()
             pid = (pids or {}).get(name)
             cpu_before = cpu_seconds(pid) if pid else None
             result = measure(calls[name], seconds=slice_seconds)
