@@ -273,17 +273,39 @@ async function act(done, run, question = "") {
   await refresh();
 }
 
+// Rows drawn again are new elements: a click whose press and release straddle a redraw is lost
+// (the button pressed is gone before the release; seen in tests, and a teacher would lose it too).
+// Every row changes on every read (each sandbox clock's time moves), so while a pointer is down in
+// the dashboard the redraws of reads and of the wall-time timer wait for its release, and the
+// click that release makes goes to the button that was pressed.
+let pressed = false;
+let drawWaiting = false;
+function drawUnpressed() {
+  if (pressed) drawWaiting = true;
+  else draw();
+}
+root.addEventListener("pointerdown", () => {
+  pressed = true;
+});
+for (const ended of ["pointerup", "pointercancel"]) {
+  window.addEventListener(ended, () => {
+    pressed = false;
+    if (drawWaiting) {
+      drawWaiting = false;
+      setTimeout(draw, 0); // after the click this release dispatches
+    }
+  });
+}
+
 let reading = null;
 async function refresh() {
   if (reading) return reading;
   reading = (async () => {
     try {
-      // Rows drawn again are new elements: a click whose press and release straddle a redraw is
-      // lost (seen in a test, and a teacher would lose it too). Unchanged rows are not redrawn.
       const rows = await api.students();
       if (JSON.stringify(rows) !== JSON.stringify(state.rows)) {
         state.rows = rows;
-        draw();
+        drawUnpressed();
       }
       root.dataset.updated = String(Number(root.dataset.updated || 0) + 1);
     } catch (problem) {
@@ -340,7 +362,7 @@ const live = new LiveSocket(`/ws/classrooms/${config.classroom}/`, {
 
 // Wall time passes without events: "2 min ago" and "stuck" are worked out again every few seconds,
 // and the rows are read again now and then.
-setInterval(draw, 5000);
+setInterval(drawUnpressed, 5000);
 setInterval(refresh, 60000);
 
 draw();
