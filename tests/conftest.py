@@ -291,12 +291,16 @@ def db_access(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
 @pytest.fixture
 def advance(sandbox: SandboxInfo, db_access: None) -> Callable[[float], None]:
     """advance(seconds): move the test sandbox's clock forward and run the work that became due in
-    this process (never sleep for AWS time)."""
+    this process (never sleep for AWS time). The live events that work published outside a call's
+    transaction are numbered and stored by the event store's thread: they are stored before it
+    returns (a test reading them at once found none on a slow run)."""
+    from playground.live.store import event_writer
     from playground.sandboxes.models import Sandbox
     from playground.sandboxes.services import clock_advance
 
     def move(seconds: float) -> None:
         clock_advance(sandbox=Sandbox.objects.get(pk=sandbox.id), seconds=seconds)
+        event_writer().flush(10.0)
 
     return move
 
