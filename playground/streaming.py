@@ -21,13 +21,20 @@ class, without replacing any of its logic:
   every header name in Title-Case, which turned S3 user metadata `x-amz-meta-author` into
   `X-Amz-Meta-Author` and so the key `Author` for every SDK (AWS sends these names lower-case).
 
-Anything else (small bodies, WebSockets, other ASGI servers) is untouched; the gateway falls back
+- A body up to SPOOL_THRESHOLD_BYTES stays in memory and reaches the application in one
+  `http.request` message. Twisted itself would write any body past 100,000 bytes to an anonymous
+  temporary file, and Daphne would hand it over in 8 KB messages: a 700 KB Kinesis PutRecords went
+  to disk and back and through the application's queue some 90 times (about 3 ms of server CPU
+  in a bare ASGI app under Daphne, bench measurement 2026-12-07).
+
+Anything else (WebSockets, other ASGI servers) is untouched; the gateway falls back
 to reading and writing bodies itself when the scope offers neither extension.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 import time
@@ -119,15 +126,20 @@ def install() -> None:
     _remove_stale_spool_files()
     request_class: Any = http_protocol.WebRequest
     server_class: Any = server.Server
-    got_length = request_class.gotLength
+    init = server_class.__init__
     create_application = server_class.create_application
     handle_reply = request_class.handle_reply
 
     def spooling_got_length(self: Any, length: int | None) -> None:
-        if length is not None and length <= SPOOL_THRESHOLD_BYTES:
-            got_length(self, length)
-        else:
-            self.content = SpoolFile()
+        # Twisted keeps bodies under 100,000 bytes in memory and writes longer ones to an
+        # anonymous temporary file: a 700 KB PutRecords would go to disk and back.
+        self.content = io.BytesIO() if length is not None and length <= SPOOL_THRESHOLD_BYTES else SpoolFile()
+
+    def init_with_whole_bodies(self: Any, *args: Any, **kwargs: Any) -> None:
+        # Daphne hands a body over in messages of request_buffer_size (8 KB unless set): a body
+        # already in memory goes in one message, not one per 8 KB through the application's queue.
+        init(self, *args, **kwargs)
+        self.request_buffer_size = max(self.request_buffer_size, SPOOL_THRESHOLD_BYTES + 1)
 
     def create_application_with_extensions(self: Any, protocol: Any, scope: dict[str, Any]) -> Any:
         if scope.get("type") == "http":
@@ -170,5 +182,6 @@ def install() -> None:
 
     http_headers._nameEncoder = KeepingAwsNames()
     request_class.gotLength = spooling_got_length
+    server_class.__init__ = init_with_whole_bodies
     server_class.create_application = create_application_with_extensions
     request_class.handle_reply = handle_reply_with_files
