@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -37,6 +37,7 @@ from django.db import connections
 from playground.gateway.handler import handle
 from playground.gateway.request import AwsRequest, BodyStream, Headers, HttpResponse
 from playground.gateway.unsigned import is_aws_shaped, is_query_form, may_be_query_form
+from playground.live import wakeup
 from playground.streaming import ZERO_COPY_SEND, offers_zero_copy, spooled_body
 
 CHUNK_BYTES = 256 * 1024
@@ -180,32 +181,55 @@ def _handle_in_thread(request: AwsRequest) -> HttpResponse:
         _release_connections()
 
 
-def _next_in_thread(messages: Iterator[bytes]) -> bytes | None:
+def _next_in_thread(messages: Iterator[bytes], client_gone: threading.Event) -> bytes | None:
     _keep_connections()
     try:
-        return next(messages, None)
+        with wakeup.answering(client_gone):
+            return next(messages, None)
+    except wakeup.ClientGone:
+        return None  # the iterator stopped waiting and is finished
     finally:
         _release_connections()
 
 
 async def _send_stream(messages: Iterator[bytes], receive: Any, send: Any) -> None:
     """An event stream answer: each message as the provider's iterator yields it (in the gateway's
-    threads: it reads the database and may wait), until it ends or the client goes away."""
+    threads: it reads the database and may wait), until it ends or the client goes away.
+
+    A client that goes away while the iterator waits for its next message is noticed at once: the
+    iterator's wake-up waits then raise (wakeup.answering), so its thread returns to the pool, and
+    the iterator is closed once that step is over (never while a thread is still inside it)."""
     loop = asyncio.get_running_loop()
     gone = asyncio.ensure_future(_disconnected(receive))
+    client_gone = threading.Event()
+    step: asyncio.Future[bytes | None] | None = None
     try:
-        while not gone.done():
-            message = await loop.run_in_executor(_executor, _next_in_thread, messages)
-            if message is None or gone.done():
+        while True:
+            step = loop.run_in_executor(_executor, _next_in_thread, messages, client_gone)
+            await asyncio.wait((step, gone), return_when=asyncio.FIRST_COMPLETED)
+            if gone.done():
+                break
+            message, step = step.result(), None
+            if message is None:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
                 break
             await send({"type": "http.response.body", "body": message, "more_body": True})
-        if not gone.done():
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
     finally:
+        client_gone.set()
         gone.cancel()
         close = getattr(messages, "close", None)
-        if close is not None:
+        if step is not None and not step.done():
+            step.add_done_callback(lambda finished: _close_after(finished, close))
+        elif close is not None:
             await loop.run_in_executor(_executor, close)
+
+
+def _close_after(step: asyncio.Future[bytes | None], close: Callable[[], None] | None) -> None:
+    """Close an event stream's iterator once the step a thread was running in it has returned."""
+    if not step.cancelled():
+        step.exception()  # retrieved: a failed last step of a gone client is nobody's to report
+    if close is not None:
+        asyncio.get_running_loop().run_in_executor(_executor, close)
 
 
 async def _disconnected(receive: Any) -> None:

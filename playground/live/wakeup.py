@@ -17,13 +17,21 @@ prefix, so test runs and benches sharing one Redis never wake each other.
 
 When Redis cannot be reached, waiters fall back to re-checking every POLL_FALLBACK seconds and
 writers skip the publish (logged once): slower, never wrong.
+
+A thread producing an answer that streams (an event stream's iterator, run by the gateway) waits
+inside `answering(gone)`: once the client has gone (the gateway sets `gone`), the next `wait` of
+that thread raises ClientGone, at most GONE_CHECK seconds later, so the iterator ends and the
+thread goes back to the pool. Without it, a subscription whose client left on a paused sandbox
+clock waited for ever, holding one of the gateway's threads.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
@@ -36,7 +44,26 @@ from playground.background import Worker, per_process
 LOG = logging.getLogger(__name__)
 
 POLL_FALLBACK = 0.25  # seconds between re-checks when Redis is unavailable
+GONE_CHECK = 0.25  # seconds between looks at whether a streaming answer's client has gone
 _warned = False
+_answering = threading.local()
+
+
+class ClientGone(BaseException):
+    """The client of the answer this thread is producing has gone: stop waiting for it. A
+    BaseException, like GeneratorExit, so that the `except Exception` turning a provider's failure
+    into an error event lets it through to the gateway."""
+
+
+@contextlib.contextmanager
+def answering(gone: threading.Event) -> Iterator[None]:
+    """Waits in this block raise ClientGone once `gone` is set (see the module docstring)."""
+    outer = getattr(_answering, "gone", None)
+    _answering.gone = gone
+    try:
+        yield
+    finally:
+        _answering.gone = outer
 
 
 def channel_key(channel: str) -> str:
@@ -116,7 +143,22 @@ class Waiter:
         return self
 
     def wait(self, timeout: float) -> bool:
-        """Block up to `timeout` seconds; True when woken (or unsure), False when the time ran out."""
+        """Block up to `timeout` seconds; True when woken (or unsure), False when the time ran out.
+        Inside `answering(gone)`, raises ClientGone once `gone` is set."""
+        gone: threading.Event | None = getattr(_answering, "gone", None)
+        if gone is None:
+            return self._wait(timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            if gone.is_set():
+                raise ClientGone
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if self._wait(min(left, GONE_CHECK)):
+                return True
+
+    def _wait(self, timeout: float) -> bool:
         if timeout <= 0:
             return False
         if self._pubsub is None:

@@ -5,13 +5,14 @@ second a consumer reads from a shard. The clock is paused and moved by `advance`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError, EventStreamError
 
-from tests.conftest import SandboxInfo, error_of
+from tests.conftest import SandboxInfo, Server, _start_server, _stop, error_of
 
 pytestmark = pytest.mark.live
 
@@ -162,3 +163,32 @@ def test_a_later_subscription_takes_over_and_a_deregistered_consumer_ends_it(
     with pytest.raises(EventStreamError) as caught:
         next(new)
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+@pytest.fixture
+def two_thread_server(daphne: Server) -> Iterator[Server]:
+    """A server of the test's own that answers AWS calls on two threads."""
+    server = _start_server("daphne-two-threads", dict(daphne.env, PLAYGROUND_GATEWAY_THREADS="2"))
+    yield server
+    _stop(server.process)
+
+
+def test_a_client_that_leaves_frees_its_thread(
+    two_thread_server: Server, aws: Callable[..., Any], make_stream: Callable[..., str],
+    advance: Callable[[float], None], paused: None, sandbox: SandboxInfo,
+) -> None:  # fmt: skip
+    """On a paused clock a subscription never ends by itself: each one whose client closes it must
+    still give its thread back, or two of them would leave this server no thread to answer with."""
+    name = make_stream(3)
+    consumer = _consumer(aws("kinesis"), sandbox, name, advance)
+    kinesis = aws("kinesis", server=two_thread_server, config=Config(retries={"max_attempts": 0}, read_timeout=20))
+    for shard in ("shardId-000000000000", "shardId-000000000001", "shardId-000000000002"):
+        response = kinesis.subscribe_to_shard(
+            ConsumerARN=consumer, ShardId=shard, StartingPosition={"Type": "TRIM_HORIZON"}
+        )
+        assert next(iter(response["EventStream"]))["SubscribeToShardEvent"]["Records"] == []
+        response["EventStream"].close()  # the client leaves while the server waits for records
+    assert kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["OpenShardCount"] == 3
+    log = two_thread_server.log_text()
+    assert "Traceback" not in log
+    assert "generator already executing" not in log
