@@ -220,7 +220,9 @@ def store(
             found[(name, key)] = Stored(pk, namespace, name, wanted[(name, key)])
             if is_stale:
                 stale.append(pk)
-    for (name, key), dims in wanted.items():
+    # New metrics are made in one order (name, dimensions): on PostgreSQL two calls making the same
+    # new metrics in different orders would each wait for the other's uncommitted row (a deadlock).
+    for (name, key), dims in sorted(wanted.items()):
         if (name, key) not in found:
             metric = _metric(sandbox=sandbox, region=region, namespace=namespace, name=name, dimensions=dims, now=now)
             found[(name, key)] = Stored(metric.pk, namespace, name, dims)
