@@ -308,6 +308,15 @@ class Harness:
             server = self._start_daphne("minimal", "bench.minimal_asgi:application", env, keys, probe="/")
         return server
 
+    def floor(self) -> Server:
+        """bench/floor_asgi.py under Daphne, on a SQLite file of its own (python -m bench.floor)."""
+        server = self._servers.get("floor")
+        if server is None:
+            env = self._base_env(BENCH_FLOOR_DATABASE=str(self.run_dir / "floor.sqlite3"))
+            keys = Keys("testing", "testing", "us-east-1", "123456789012")
+            server = self._start_daphne("floor", "bench.floor_asgi:application", env, keys, probe="/")
+        return server
+
     def moto(self) -> Server:
         server = self._servers.get("moto")
         if server is None:

@@ -114,6 +114,7 @@ class Replayer:
             raise ValueError("nothing to replay")
         parts = urlsplit(url)
         self.connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout)
+        self.captured = list(requests)
         self.requests: Iterator[Captured] = itertools.cycle(requests)
         self.check = check
         model = client.meta.service_model
