@@ -3,7 +3,7 @@
     python -m bench.profile_gateway [--server [--cpu-clock]] [--calls 2000] [--seconds 30] [--database sqlite|postgres]
                                     [--auth open|strict] [--top 25] [--out var/bench/gateway.prof]
                                     [--call sts|s3-put-1k|s3-get-1k|s3-put-8m|s3-get-8m|logs-put-1000|
-                                            kinesis-put-500|firehose-put-500|cloudwatch-put-20|
+                                            kinesis-put-500|kinesis-get-100|firehose-put-500|cloudwatch-put-20|
                                             sqs-send|sns-publish-1|lambda-invoke|sns-publish-10]
 
 --call s3-*: in-process only, PutObject / GetObject (path style, boto3's default CRC32 header and
@@ -18,6 +18,11 @@ of JSON into one stream; PutRecords of 500 x 1 KiB records with random partition
 100-shard stream (the sandbox clock moved a second every two calls, outside the profile, to stay
 within the shards' write limits); PutRecordBatch of 500 x 1 KiB records into a DirectPut delivery
 stream with the default buffering hints (about every tenth call also writes a 5 MiB S3 object).
+
+--call kinesis-get-100: in-process only, the kinesis bench's raw GetRecords: Limit 100 from each
+shard's TRIM_HORIZON of a 100-shard stream holding 100 records of 1 KiB per shard, the shards read
+in turn with the same iterators (the sandbox clock moved a second every 400 calls, outside the
+profile, so no shard passes its 5 reads a second).
 
 --call cloudwatch-put-20: the cloudwatch bench's call, PutMetricData of 20 metric data of one value
 each (bench_cloudwatch.put_data), in the protocol boto3 resolves for CloudWatch (botocore 1.44: AWS
@@ -349,7 +354,7 @@ def _s3_request_factory(name: str) -> tuple[Any, Any, Any]:
     return (lambda: request("GET", f"/{bucket}/{next(cycle)}", b"", {})), check, finish
 
 
-BATCH_CALLS = ("logs-put-1000", "kinesis-put-500", "firehose-put-500")
+BATCH_CALLS = ("logs-put-1000", "kinesis-put-500", "kinesis-get-100", "firehose-put-500")
 KIB_RECORD = base64.b64encode(os.urandom(1024)).decode()
 
 
@@ -426,6 +431,9 @@ def _batch_request_factory(name: str) -> tuple[Any, Any, Any]:
 
         return put_log_events, check, _nothing
 
+    if name == "kinesis-get-100":
+        return _get_records_request(sandbox, send, setup), check, _nothing
+
     if service == "kinesis":
         setup("CreateStream", {"StreamName": "profile", "ShardCount": 100})
         clock_advance(sandbox=sandbox, seconds=11)
@@ -459,6 +467,39 @@ def _batch_request_factory(name: str) -> tuple[Any, Any, Any]:
         return send("PutRecordBatch", {"DeliveryStreamName": "profile", "Records": records})
 
     return put_record_batch, check, _nothing
+
+
+def _get_records_request(sandbox: Any, send: Any, setup: Any) -> Any:
+    """The kinesis bench's raw GetRecords, in turn over the shards of a stream filled for it."""
+    import itertools
+    import json
+
+    from bench.bench_kinesis import READ_LIMIT, SHARDS, _balanced_keys
+    from playground.gateway.asgi import _handle_in_thread as handle
+    from playground.sandboxes.services import clock_advance
+
+    setup("CreateStream", {"StreamName": "profile", "ShardCount": SHARDS})
+    clock_advance(sandbox=sandbox, seconds=11)
+    for seed in range(READ_LIMIT * SHARDS // 500):  # 100 records a shard, 5 a shard a call
+        setup("PutRecords", {"StreamName": "profile", "Records": [
+            {"Data": KIB_RECORD, "PartitionKey": key} for key in _balanced_keys(seed)
+        ]})  # fmt: skip
+        clock_advance(sandbox=sandbox, seconds=1)
+    iterators = []
+    for shard in range(SHARDS):
+        answer = handle(send("GetShardIterator", {
+            "StreamName": "profile", "ShardId": f"shardId-{shard:012d}", "ShardIteratorType": "TRIM_HORIZON",
+        }))  # fmt: skip
+        iterators.append(json.loads(answer.body)["ShardIterator"])
+    step = itertools.count()
+
+    def get_records() -> Any:
+        made = next(step)
+        if made and made % (4 * SHARDS) == 0:
+            clock_advance(sandbox=sandbox, seconds=1)  # each shard read at most 4 times a second
+        return send("GetRecords", {"ShardIterator": iterators[made % SHARDS], "Limit": READ_LIMIT})
+
+    return get_records
 
 
 MODEL_CALLS = ("cloudwatch-put-20", "sqs-send", "sns-publish-1")

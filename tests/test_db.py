@@ -62,3 +62,28 @@ def test_insert_instances_stores_what_bulk_create_stores(sandbox: SandboxInfo, d
     stored.delete()  # the suite's database is shared: no stray sandbox for the other tests
     assert stored.name == "inserted by hand"
     assert abs(stored.created_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+
+
+def test_select_values_reads_what_values_list_reads(sandbox: SandboxInfo, db_access: None) -> None:
+    from django.db import connection
+
+    from playground.db import select_values
+    from playground.live.models import LiveEvent
+    from playground.sandboxes.models import Sandbox
+
+    box = Sandbox.objects.get(pk=sandbox.id)
+    LiveEvent.objects.bulk_create(
+        [LiveEvent(sandbox=box, seq=seq, type="v", payload={"seq": seq, "é": [seq, None]}) for seq in (3, 4, 5, 6)]
+    )
+    expected = list(LiveEvent.objects.filter(sandbox=box, seq__gt=3).order_by("-seq").values_list("seq", "payload")[:2])
+    found = select_values(
+        LiveEvent, ("seq", "payload"), "sandbox_id = %s AND seq > %s", [box.pk, 3, 2], tail="ORDER BY seq DESC LIMIT %s"
+    )
+    assert found == expected == [(6, {"seq": 6, "é": [6, None]}), (5, {"seq": 5, "é": [5, None]})]
+    assert select_values(LiveEvent, ("seq",), "sandbox_id = %s AND seq > %s", [box.pk, 6]) == []
+    # Datetimes come back as the ORM gives them (aware), and are compared as the caller adapts them.
+    since = connection.ops.adapt_datetimefield_value(box.created_at - dt.timedelta(seconds=1))
+    made = select_values(Sandbox, ("account_id", "created_at"), "id = %s AND created_at > %s", [box.pk, since])
+    assert made == list(Sandbox.objects.filter(pk=box.pk).values_list("account_id", "created_at"))
+    assert made[0][1] == box.created_at
+    assert made[0][1].tzinfo is not None

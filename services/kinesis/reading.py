@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from playground.db import update_many
+from playground.db import find_one, select_values, update_many
 from playground.sandboxes.models import Sandbox
 from services.kinesis import encryption, events, metrics, sequences, shards, streams, throughput
 from services.kinesis.exceptions import (
@@ -38,6 +38,7 @@ from services.kinesis.exceptions import (
 )
 from services.kinesis.models import Record, Shard, Stream
 
+_ROW_FIELDS = ("counter", "partition_key", "data", "size", "arrived_at")
 _READ_FIELDS = ("read_second", "read_calls", "read_bytes", "read_position", "read_at")
 ITERATOR_SECONDS = 300
 MAX_RECORDS = 10_000
@@ -153,10 +154,12 @@ def get_records(*, sandbox: Sandbox, region: str, iterator: str, limit: int | No
             f"{_java_date(now)} which is further in the future than the tolerated delay of "
             f"{ITERATOR_SECONDS * 1000} milliseconds."
         )
-    rows_of = Shard.objects.select_for_update().select_related("stream")
-    shard = rows_of.filter(pk=shard_pk, stream_id=stream_pk, sandbox=sandbox).first()
-    stream = shard.stream if shard is not None else None
-    if stream is not None:
+    # Plain statements (playground/db.py): the ORM's query building cost GetRecords, the hot read,
+    # more than its queries.
+    shard = find_one(Shard, lock=True, id=shard_pk, stream=stream_pk, sandbox=sandbox)
+    stream = find_one(Stream, id=stream_pk) if shard is not None else None
+    if shard is not None and stream is not None:
+        shard.stream = stream
         stream.sandbox = sandbox  # the ARN and messages name the account: no second query for it
     if stream is None or shard is None or streams.is_gone(stream, now=now) or stream.region != region:
         raise ResourceNotFoundException("Shard referenced by the ShardIterator does not exist.")
@@ -173,15 +176,15 @@ def get_records(*, sandbox: Sandbox, region: str, iterator: str, limit: int | No
         )  # fmt: skip
     wanted = limit or MAX_RECORDS
     # Plain rows, not model instances: GetRecords returns up to 10,000 records a call.
-    rows = (
-        Record.objects.filter(shard=shard, counter__gt=position, expires_at__gt=now)
-        .order_by("counter")
-        .values_list("counter", "partition_key", "data", "size", "arrived_at")
-    )
+    rows = select_values(
+        Record, _ROW_FIELDS, "shard_id = %s AND counter > %s AND expires_at > %s",
+        [shard.pk, position, connection.ops.adapt_datetimefield_value(now), wanted + 1],
+        tail="ORDER BY counter LIMIT %s",
+    )  # fmt: skip
     taken: list[Row] = []
     following: Row | None = None  # the oldest record not returned, for MillisBehindLatest
     size = 0
-    for row in rows[: wanted + 1]:
+    for row in rows:
         if len(taken) == wanted or (taken and size + row[3] > MAX_BYTES):
             following = row
             break
