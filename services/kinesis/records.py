@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection
 
-from playground.db import insert_many, update_many
+from playground.db import insert_many, select_values, update_many
 from services.kinesis import events, metrics, sequences, throughput
 from services.kinesis.exceptions import (
     InvalidArgumentException,
@@ -98,11 +98,12 @@ class OpenShard:
         self.prefix = sequences.shard_prefix(self.number)
 
 
-_OPEN_FIELDS = ("pk", "number", "starting_hash_key", "last_counter", "write_second", "write_bytes", "write_records")
+_OPEN_FIELDS = ("id", "number", "starting_hash_key", "last_counter", "write_second", "write_bytes", "write_records")
 
 
 def _locked_open_shards(stream: Stream) -> list[OpenShard]:
-    rows = Shard.objects.select_for_update().filter(stream=stream, closed_at__isnull=True).values_list(*_OPEN_FIELDS)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    rows = select_values(Shard, _OPEN_FIELDS, "stream_id = %s AND closed_at IS NULL", [stream.pk], tail=lock)
     return [
         OpenShard(pk, number, sequences.key_bytes(int(start)), counter, second, size, count)
         for pk, number, start, counter, second, size, count in rows

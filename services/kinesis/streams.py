@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import F, Sum
 
+from playground.db import find_one
 from playground.sandboxes.models import Sandbox
 from services.kinesis import events, sequences, shards
 from services.kinesis.exceptions import (
@@ -116,8 +117,7 @@ def find(
     if not name:
         raise InvalidArgumentException("Either StreamName or StreamARN must be provided.")
     check_name(name)
-    rows = Stream.objects.filter(sandbox=sandbox, region=region, name=name)
-    stream = (rows.select_for_update() if lock else rows).first()
+    stream = find_one(Stream, lock=lock, sandbox=sandbox, region=region, name=name)  # every data call looks it up
     if stream is None or is_gone(stream, now=now):
         raise not_found(name, sandbox.account_id)
     stream.sandbox = sandbox  # the ARN, messages and events name the account: no second query for it
