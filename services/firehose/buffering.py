@@ -37,6 +37,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Sum
 
+from playground.db import insert_instances
 from playground.sandboxes.models import Sandbox
 from services.firehose import converting, delivery, destinations, events, jq, metrics, prefixes, streams, transforming
 from services.firehose.delivery import DeliveryFailed, Item
@@ -130,12 +131,14 @@ def buffer(
     limit, interval = destinations.buffering(locked.destination_kind, locked.destination)
     size = sum(len(data) for data in records)
     groups = _partitions(locked, records)
+    batches = []
     for (partition, error), grouped in groups.items():
         sizes = [len(data) for data in grouped]
-        BufferedBatch.objects.create(
+        batches.append(BufferedBatch(
             sandbox_id=locked.sandbox_id, stream=locked, data=b"".join(grouped), sizes=sizes, count=len(grouped),
             size=sum(sizes), arrived_at=arrived_at, partition=partition, error=error,
-        )  # fmt: skip
+        ))  # fmt: skip
+    insert_instances(BufferedBatch, batches)  # a plain statement: every put stores its batch
     locked.buffer_bytes += size
     locked.buffer_records += len(records)
     locked.records_in += len(records)

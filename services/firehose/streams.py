@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from playground.db import find_one
 from playground.sandboxes.models import Sandbox
 from services.firehose import destinations, events
 from services.firehose.exceptions import (
@@ -65,8 +66,7 @@ def not_found(name: str, account: str) -> ResourceNotFoundException:
 
 
 def find(*, sandbox: Sandbox, region: str, name: str, now: dt.datetime, lock: bool = False) -> DeliveryStream:
-    rows = DeliveryStream.objects.filter(sandbox=sandbox, region=region, name=name)
-    stream = (rows.select_for_update() if lock else rows).first()
+    stream = find_one(DeliveryStream, lock=lock, sandbox=sandbox, region=region, name=name)  # every put looks it up
     if stream is None or is_gone(stream, now=now):
         raise not_found(name, sandbox.account_id)
     stream.sandbox = sandbox  # the caller's: no query when events and deliveries name it
