@@ -61,21 +61,37 @@ def update_many(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
 # the same database converters the ORM applies, so what comes back are ordinary model instances.
 
 Converter = Callable[[Any, Any, Any], Any]
+Converting = list[tuple[int, list[Converter], Any]]  # (position in the row, converters, column)
+
+
+def _converting(model: type[Model], fields: Sequence[Any]) -> Converting:
+    """(position, converters, column) of the fields the ORM converts as it reads them (most fields
+    have no converter and are taken as they come)."""
+    table = model._meta.db_table
+    converting = []
+    for position, field in enumerate(fields):
+        column = field.get_col(table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if converters:
+            converting.append((position, converters, column))
+    return converting
+
+
+def _converted(row: Sequence[Any], converting: Converting) -> list[Any]:
+    values = list(row)
+    for position, converters, column in converting:
+        value = values[position]
+        for convert in converters:
+            value = convert(value, column, connection)
+        values[position] = value
+    return values
 
 
 @cache
-def _readers(model: type[Model], vendor: str) -> tuple[list[str], list[tuple[int, list[Converter], Any]]]:
-    """The attnames of the concrete fields, and (position, converters, column) of those the ORM
-    converts as it reads them (most fields have no converter and are taken as they come)."""
-    table = model._meta.db_table
-    names, converting = [], []
-    for position, field in enumerate(model._meta.concrete_fields):
-        column = field.get_col(table)
-        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        names.append(field.attname)
-        if converters:
-            converting.append((position, converters, column))
-    return names, converting
+def _readers(model: type[Model], vendor: str) -> tuple[list[str], Converting]:
+    """The attnames of the concrete fields, and how to convert those the ORM converts."""
+    fields = model._meta.concrete_fields
+    return [field.attname for field in fields], _converting(model, fields)
 
 
 def select_list(model: type[Model], alias: str) -> str:
@@ -94,13 +110,7 @@ def model_from_row(model: type[M], values: Sequence[Any]) -> M:
     names, converting = _readers(model, connection.vendor)
     if len(values) != len(names):
         raise ValueError(f"{len(values)} values for the {len(names)} columns of {model.__name__}")
-    converted = list(values)
-    for position, converters, column in converting:
-        value = converted[position]
-        for convert in converters:
-            value = convert(value, column, connection)
-        converted[position] = value
-    return model.from_db(connection.alias, names, converted)
+    return model.from_db(connection.alias, names, _converted(values, converting))
 
 
 @cache
@@ -136,19 +146,12 @@ def find_one(model: type[M], *, lock: bool = False, **equal: Any) -> M | None:
 @cache
 def _values_plan(
     model: type[Model], fields: tuple[str, ...], where: str, tail: str, vendor: str
-) -> tuple[str, list[tuple[int, list[Converter], Any]]]:
-    table = model._meta.db_table
+) -> tuple[str, Converting]:
     by_name = {field.name: field for field in model._meta.concrete_fields}
     chosen = [by_name[name] for name in fields]
     columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in chosen)
-    statement = f"SELECT {columns} FROM {connection.ops.quote_name(table)} WHERE {where} {tail}"  # noqa: S608
-    converting = []
-    for position, field in enumerate(chosen):
-        column = field.get_col(table)
-        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        if converters:
-            converting.append((position, converters, column))
-    return statement, converting
+    table = connection.ops.quote_name(model._meta.db_table)
+    return f"SELECT {columns} FROM {table} WHERE {where} {tail}", _converting(model, chosen)  # noqa: S608
 
 
 def select_values(
@@ -165,16 +168,7 @@ def select_values(
         rows = cursor.fetchall()
     if not converting:
         return [tuple(row) for row in rows]
-    converted = []
-    for row in rows:
-        values = list(row)
-        for position, converters, column in converting:
-            value = values[position]
-            for convert in converters:
-                value = convert(value, column, connection)
-            values[position] = value
-        converted.append(tuple(values))
-    return converted
+    return [tuple(_converted(row, converting)) for row in rows]
 
 
 def find_all(model: type[M], **equal: Any) -> list[M]:
