@@ -22,7 +22,7 @@ from typing import Any
 from bench import bench_firehose, bench_kinesis, bench_logs
 from bench.harness import Harness, Options, Server
 from bench.raw import Captured, Replayer, capture
-from bench.timing import cpu_seconds, measure, warm_up
+from bench.timing import Call, compare, warm_up
 
 TARGETS = {"PutLogEvents": 2.0, "PutRecords": 3.0, "GetRecords": 3.0, "PutRecordBatch": 3.0}
 
@@ -106,28 +106,20 @@ def main(argv: list[str] | None = None) -> int:
         from_ours = _ours_requests(ours)
         print(f"raw calls replayed, {args.seconds:g} s per server in {args.rounds} rounds; server CPU per call\n")
         print(f"{'operation':16} {'moto':>18} {'ours':>18} {'floor':>18}   ours/moto  floor/moto  target")
+        pids = {"moto": moto.pid, "ours": ours.pid, "floor": floor.pid}
         for operation, (client, requests) in from_moto.items():
-            callers = {
+            callers: dict[str, Call] = {
                 "moto": Replayer(moto.url, client, requests),
                 "ours": Replayer(ours.url, client, from_ours[operation]),
                 "floor": Replayer(floor.url, client, requests),
             }
-            servers = {"moto": moto, "ours": ours, "floor": floor}
             for call in callers.values():
                 warm_up(call)
-            calls = dict.fromkeys(callers, 0)
-            elapsed = dict.fromkeys(callers, 0.0)
-            cpu = dict.fromkeys(callers, 0.0)
-            for _ in range(args.rounds):
-                for name, call in callers.items():
-                    before = cpu_seconds(servers[name].pid, children=False) or 0.0
-                    rate = measure(call, seconds=args.seconds / args.rounds)
-                    cpu[name] += (cpu_seconds(servers[name].pid, children=False) or 0.0) - before
-                    calls[name] += rate.calls
-                    elapsed[name] += rate.elapsed
-            per_second = {name: calls[name] / elapsed[name] for name in callers}
+            rates = compare(callers, seconds=args.seconds, rounds=args.rounds, pids=pids)
+            per_second = {name: rate.calls_per_second for name, rate in rates.items()}
             cells = " ".join(
-                f"{per_second[name]:7.1f}/s {cpu[name] / max(calls[name], 1) * 1000:6.2f} ms" for name in callers
+                f"{rate.calls_per_second:7.1f}/s {(rate.server_cpu_per_call or 0.0) * 1000:6.2f} ms"
+                for rate in rates.values()
             )
             print(
                 f"{operation:16} {cells}   {per_second['ours'] / per_second['moto']:9.2f}  "
