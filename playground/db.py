@@ -121,9 +121,7 @@ def _find_statement(model: type[Model], fields: tuple[str, ...], vendor: str, *,
     statement = f"SELECT {select_list(model, 't')} FROM {table} t WHERE {where} ORDER BY t.{pk}"  # noqa: S608
     if limit:
         statement += " LIMIT 1"
-    if lock and connection.features.has_select_for_update:
-        statement += " FOR UPDATE"
-    return statement
+    return statement + _locking(lock)
 
 
 def _values(equal: dict[str, Any]) -> list[Any]:
@@ -145,24 +143,32 @@ def find_one(model: type[M], *, lock: bool = False, **equal: Any) -> M | None:
 
 @cache
 def _values_plan(
-    model: type[Model], fields: tuple[str, ...], where: str, tail: str, vendor: str
+    model: type[Model], fields: tuple[str, ...], where: str, tail: str, vendor: str, *, lock: bool
 ) -> tuple[str, Converting]:
     by_name = {field.name: field for field in model._meta.concrete_fields}
     chosen = [by_name[name] for name in fields]
     columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in chosen)
     table = connection.ops.quote_name(model._meta.db_table)
-    return f"SELECT {columns} FROM {table} WHERE {where} {tail}", _converting(model, chosen)  # noqa: S608
+    statement = f"SELECT {columns} FROM {table} WHERE {where} {tail}" + _locking(lock)  # noqa: S608
+    return statement, _converting(model, chosen)
+
+
+def _locking(lock: bool) -> str:
+    """What a SELECT ends with to lock its rows (nothing on SQLite: its transactions already hold
+    the database's one write lock)."""
+    return " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
 
 
 def select_values(
-    model: type[Model], fields: Sequence[str], where: str, params: Sequence[Any], *, tail: str = ""
+    model: type[Model], fields: Sequence[str], where: str, params: Sequence[Any], *, tail: str = "", lock: bool = False
 ) -> list[tuple[Any, ...]]:
     """`SELECT fields FROM model's table WHERE where tail`, by a plain statement written once per
     model, fields, condition and tail, for reads a hot path makes every call (the ORM's
     `values_list` builds its query anew each time). `where` and `tail` name the model's columns
     and bind values with %s (`params`, for both in order; datetimes adapted by the caller with
-    connection.ops). Each value passes through the converters the ORM applies to its field."""
-    statement, converting = _values_plan(model, tuple(fields), where, tail, connection.vendor)
+    connection.ops). Each value passes through the converters the ORM applies to its field.
+    `lock`: the rows are locked for the transaction, as find_one's."""
+    statement, converting = _values_plan(model, tuple(fields), where, tail, connection.vendor, lock=lock)
     with connection.cursor() as cursor:
         cursor.execute(statement, list(params))
         rows = cursor.fetchall()

@@ -65,7 +65,7 @@ def test_insert_instances_stores_what_bulk_create_stores(sandbox: SandboxInfo, d
 
 
 def test_select_values_reads_what_values_list_reads(sandbox: SandboxInfo, db_access: None) -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
     from playground.db import select_values
     from playground.live.models import LiveEvent
@@ -81,6 +81,9 @@ def test_select_values_reads_what_values_list_reads(sandbox: SandboxInfo, db_acc
     )
     assert found == expected == [(6, {"seq": 6, "é": [6, None]}), (5, {"seq": 5, "é": [5, None]})]
     assert select_values(LiveEvent, ("seq",), "sandbox_id = %s AND seq > %s", [box.pk, 6]) == []
+    with transaction.atomic():  # FOR UPDATE where the database has it
+        locked = select_values(LiveEvent, ("seq",), "sandbox_id = %s", [box.pk], tail="ORDER BY seq", lock=True)
+    assert locked == [(3,), (4,), (5,), (6,)]
     # Datetimes come back as the ORM gives them (aware), and are compared as the caller adapts them.
     since = connection.ops.adapt_datetimefield_value(box.created_at - dt.timedelta(seconds=1))
     made = select_values(Sandbox, ("account_id", "created_at"), "id = %s AND created_at > %s", [box.pk, since])

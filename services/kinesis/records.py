@@ -102,8 +102,7 @@ _OPEN_FIELDS = ("id", "number", "starting_hash_key", "last_counter", "write_seco
 
 
 def _locked_open_shards(stream: Stream) -> list[OpenShard]:
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    rows = select_values(Shard, _OPEN_FIELDS, "stream_id = %s AND closed_at IS NULL", [stream.pk], tail=lock)
+    rows = select_values(Shard, _OPEN_FIELDS, "stream_id = %s AND closed_at IS NULL", [stream.pk], lock=True)
     return [
         OpenShard(pk, number, sequences.key_bytes(int(start)), counter, second, size, count)
         for pk, number, start, counter, second, size, count in rows
