@@ -207,6 +207,7 @@ class Codec:
         return None
 
     def _blob_reader(self, shape: Shape) -> Reader:
+        """The reader of a blob member (a codec with one reader for every blob returns it here)."""
         read_blob = self.read_blob
         return lambda value: read_blob(shape, value, "")
 
@@ -411,12 +412,6 @@ def as_bytes(value: Any) -> bytes:
 
 class JsonCodec(Codec):
     """AWS JSON 1.0 / 1.1 documents."""
-
-    def read_blob(self, shape: Shape, value: Any, path: str) -> bytes:
-        try:
-            return _read_base64(value)
-        except DocumentError as problem:
-            raise DocumentError(path, problem.reason) from None
 
     def _blob_reader(self, shape: Shape) -> Reader:
         return _read_base64  # the same for every blob shape: Kinesis PutRecords reads 500 a call
