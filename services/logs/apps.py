@@ -13,7 +13,7 @@ class LogsConfig(catalog.ServiceApp):
     title = "Amazon CloudWatch Logs"
     group = "Logging and monitoring"
     quotas = {"LogGroup": 200, "LogStream": 2000, "MetricFilter": 500, "SubscriptionFilter": 100}
-    stored_payloads = {"LogEvent": "size"}
+    stored_payloads = {"LogChunk": "size"}
     storing_operations = frozenset({"PutLogEvents"})
 
     def gui_config(self, *, sandbox_id: int) -> dict[str, object]:

@@ -28,15 +28,15 @@ from playground.gateway.errors import AwsError
 from playground.sandboxes.models import Sandbox
 from services.s3.public import AccessDenied, bucket_exists, object_write, service_may_get_acl, service_may_write
 
-from . import events
+from . import events, ingest
 from .exceptions import (
     InvalidOperationException,
     InvalidParameterException,
     LimitExceededException,
     ResourceNotFoundException,
 )
-from .groups import epoch_ms, find_group, oldest_kept
-from .models import ExportTask, LogEvent, LogGroup, LogStream
+from .groups import epoch_ms, find_group
+from .models import ExportTask, LogGroup, LogStream
 
 PENDING, RUNNING, COMPLETED, CANCELLED, FAILED = "PENDING", "RUNNING", "COMPLETED", "CANCELLED", "FAILED"
 ACTIVE = (PENDING, RUNNING)
@@ -267,19 +267,15 @@ def _write(task: ExportTask, group: LogGroup, *, now: dt.datetime) -> list[str]:
     streams = LogStream.objects.filter(group=group)
     if task.stream_prefix:
         streams = streams.filter(name__startswith=task.stream_prefix)
-    rows = LogEvent.objects.filter(group=group, timestamp__gte=task.from_time, timestamp__lte=task.to_time)
-    kept_from = oldest_kept(group, now=now)
-    if kept_from is not None:
-        rows = rows.filter(timestamp__gte=kept_from)
     written: list[str] = []
     for stream_id, stream_name in streams.order_by("name").values_list("pk", "name"):
         chunks: list[bytes] = []
         size = 0
         number = 0
-        for timestamp, message in (
-            rows.filter(stream_id=stream_id).order_by("timestamp", "id").values_list("timestamp", "message")
-        ).iterator(chunk_size=5000):
-            line = _line(timestamp, message)
+        for event in ingest.scan(
+            group, stream_ids=[stream_id], start=task.from_time, end=task.to_time, after=None, now=now
+        ):
+            line = _line(event.timestamp, event.message)
             if chunks and size + len(line) > FILE_BYTES:
                 written.append(_put(task, stream_name, number, chunks, now=now))
                 chunks, size, number = [], 0, number + 1

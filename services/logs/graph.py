@@ -16,16 +16,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 
 from playground.sandboxes.models import Sandbox
 from services.cloudwatch.public import metric_node
 from services.kms.public import resolve_key_arn
 
-from . import exports, groups
+from . import exports, groups, ingest
 from .models import (
     GroupWriter,
-    LogEvent,
+    LogChunk,
     LogGroup,
     LogStream,
     MetricDatapoint,
@@ -43,7 +43,7 @@ def filter_arn(group: LogGroup, name: str) -> str:
 
 def _group_node(group: LogGroup, *, now: dt.datetime) -> dict[str, Any]:
     now_ms = groups.epoch_ms(now)
-    held = LogEvent.objects.filter(group=group).aggregate(count=Count("id"), size=Sum("size"))
+    held = LogChunk.objects.filter(group=group).aggregate(count=Sum("count"), size=Sum("size"))
     return {
         "id": group.arn,
         "service": "logs",
@@ -56,7 +56,10 @@ def _group_node(group: LogGroup, *, now: dt.datetime) -> dict[str, Any]:
         "streams": LogStream.objects.filter(group=group).count(),
         "events": held["count"] or 0,
         "bytes": held["size"] or 0,
-        "events_last_minute": LogEvent.objects.filter(group=group, ingested__gt=now_ms - RECENT).count(),
+        "events_last_minute": LogChunk.objects.filter(group=group, ingested__gt=now_ms - RECENT).aggregate(
+            count=Sum("count")
+        )["count"]
+        or 0,
         "metric_filters": MetricFilter.objects.filter(group=group).count(),
         "subscription_filters": SubscriptionFilter.objects.filter(group=group).count(),
     }
@@ -153,17 +156,16 @@ def describe(*, sandbox: Sandbox, arn: str, now: dt.datetime) -> dict[str, Any] 
         groups.stream_description(stream, group)
         for stream in LogStream.objects.filter(group=group).order_by("-last_event", "name")[:50]
     ]
-    names = dict(LogStream.objects.filter(group=group).values_list("pk", "name"))
-    newest = LogEvent.objects.filter(group=group).order_by("-id")[:PEEK]
+    newest = ingest.newest(group, PEEK)
     return {
         "attributes": groups.group_description(group, stored=stored, filters=groups.count_filters(group)),
         "tags": dict(group.tags),
         "streams": streams,
         "events": [
-            {"id": row.pk, "stream": names.get(row.stream_id, ""), "timestamp": row.timestamp, "message": row.message}
-            for row in reversed(list(newest))
+            {"id": event.pk, "stream": event.stream_name, "timestamp": event.timestamp, "message": event.message}
+            for event in newest
         ],
-        "newest": newest[0].pk if newest else 0,
+        "newest": newest[-1].pk if newest else 0,
         "metric_filters": [
             {
                 "name": row.name,

@@ -26,7 +26,7 @@ from .exceptions import (
     stream_not_found,
     validation,
 )
-from .models import INFREQUENT_ACCESS, STANDARD, LogEvent, LogGroup, LogStream
+from .models import INFREQUENT_ACCESS, STANDARD, LogChunk, LogGroup, LogStream
 
 RETENTION_DAYS = (
     1,
@@ -162,7 +162,7 @@ def group_delete(group: LogGroup, *, now: dt.datetime) -> None:
             "Log group deletion is not allowed because deletion protection is enabled for this log group."
         )
     arn, name, sandbox = group.arn, group.name, group.sandbox
-    LogEvent.objects.filter(group=group).delete()
+    LogChunk.objects.filter(group=group).delete()
     group.delete()
     events.group_deleted(sandbox, arn=arn, name=name, now=now)
 
@@ -239,7 +239,7 @@ def groups_describe(
     size = limit or 50
     page, more = chosen[:size], len(chosen) > size
     stored = dict(
-        LogEvent.objects.filter(group__in=page)
+        LogChunk.objects.filter(group__in=page)
         .values_list("group")
         .annotate(total=Sum("size"))
         .values_list("group", "total")
@@ -268,14 +268,14 @@ def retention_put(group: LogGroup, *, days: int, now: dt.datetime) -> None:
         raise validation(days, "retentionInDays", f"Member must satisfy enum value set: [{allowed}]")
     group.retention_days = days
     group.save(update_fields=["retention_days"])
-    LogEvent.objects.filter(group=group).update(expires=F("timestamp") + days * DAY_MS)
+    LogChunk.objects.filter(group=group).update(expires=F("first_timestamp") + days * DAY_MS)
     events.group_changed(group.sandbox, group=group, now=now)
 
 
 def retention_delete(group: LogGroup, *, now: dt.datetime) -> None:
     group.retention_days = None
     group.save(update_fields=["retention_days"])
-    LogEvent.objects.filter(group=group).update(expires=None)
+    LogChunk.objects.filter(group=group).update(expires=None)
     events.group_changed(group.sandbox, group=group, now=now)
 
 
@@ -443,7 +443,7 @@ def streams_describe(
 
 
 def stored_bytes(group: LogGroup) -> int:
-    return int(LogEvent.objects.filter(group=group).aggregate(total=Sum("size"))["total"] or 0)
+    return int(LogChunk.objects.filter(group=group).aggregate(total=Sum("size"))["total"] or 0)
 
 
 def check_class(value: str | None) -> None:

@@ -11,22 +11,24 @@ AWS has done since January 2023 (no InvalidSequenceTokenException, no DataAlread
 from __future__ import annotations
 
 import base64
+import bisect
 import datetime as dt
+import heapq
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Max, Min
 
-from playground.db import insert_many, update_many
+from playground.db import update_many
 
 from . import delivery, events, metrics
 from .exceptions import InvalidParameterException
 from .groups import epoch_ms, oldest_kept, sequence_token
-from .models import LogEvent, LogGroup, LogStream, MetricFilter, SubscriptionFilter
+from .models import EVENTS_PER_CHUNK, LogChunk, LogGroup, LogStream, MetricFilter, SubscriptionFilter
 from .patterns import Pattern, PatternError, compile_pattern
 
 MAX_BATCH_BYTES = 1_048_576
@@ -39,8 +41,7 @@ MAX_RESPONSE_BYTES = 1_048_576
 DEFAULT_LIMIT = 10_000
 
 
-@dataclass(frozen=True)
-class Stored:
+class Stored(NamedTuple):
     """An event as the readers need it."""
 
     pk: int
@@ -69,10 +70,11 @@ def put_events(
     newest_allowed, oldest_allowed = now_ms + MAX_FUTURE_MS, now_ms - MAX_PAST_MS
     kept_from = oldest_kept(group, now=now)
     expires_after = group.retention_days * 86_400_000 if group.retention_days is not None else None
-    sandbox_id, group_id, stream_id = group.sandbox_id, group.pk, stream.pk
-    # One pass over the batch (10,000 events at most): the rows to insert, and what the checks
+    # One pass over the batch (10,000 events at most): the events to keep, and what the checks
     # below need; the batch's own problems are raised afterwards, in AWS's order.
-    rows: list[tuple[Any, ...]] = []
+    stamps: list[int] = []
+    messages: list[str] = []
+    kept_size = 0
     rejected: dict[str, int] = {}
     too_large = 0
     total = 0
@@ -95,8 +97,9 @@ def put_events(
         elif kept_from is not None and stamp < kept_from:
             rejected["expiredLogEventEndIndex"] = index
         else:
-            expires = stamp + expires_after if expires_after is not None else None
-            rows.append((sandbox_id, group_id, stream_id, stamp, now_ms, message, size, expires))
+            stamps.append(stamp)
+            messages.append(message)
+            kept_size += size
     if too_large:
         raise InvalidParameterException(f"Log event too large: {too_large} bytes exceeds limit of {MAX_EVENT_BYTES}")
     if total > MAX_BATCH_BYTES:
@@ -107,41 +110,48 @@ def put_events(
         raise InvalidParameterException(
             "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."
         )
-    has_subscriptions, has_metric_filters = _filters_of(group) if rows else (False, False)
-    subscriptions = list(SubscriptionFilter.objects.filter(group=group)) if has_subscriptions else []
-    before = _newest_in(stream) if subscriptions else 0
-    _insert(rows)
     stream.uploads += 1
-    if rows:
-        first, last = rows[0][3], rows[-1][3]
+    if stamps:
+        chunk = LogChunk.objects.create(
+            sandbox_id=group.sandbox_id,
+            group_id=group.pk,
+            stream_id=stream.pk,
+            first_timestamp=stamps[0],
+            last_timestamp=stamps[-1],
+            ingested=now_ms,
+            count=len(stamps),
+            size=kept_size,
+            timestamps=json.dumps(stamps),
+            messages=json.dumps(messages, ensure_ascii=False),
+            expires=stamps[0] + expires_after if expires_after is not None else None,
+        )
+        first, last = stamps[0], stamps[-1]
         stream.first_event = first if stream.first_event is None else min(stream.first_event, first)
         stream.last_event = last if stream.last_event is None else max(stream.last_event, last)
         stream.last_ingestion = now_ms
     update_many(LogStream, _COUNTERS, [(stream.uploads, stream.first_event, stream.last_event,
                                         stream.last_ingestion, stream.pk)])  # fmt: skip
-    if rows:
+    if stamps:
+        has_subscriptions, has_metric_filters = _filters_of(group)
         metric_filters = list(MetricFilter.objects.filter(group=group)) if has_metric_filters else []
+        subscriptions = list(SubscriptionFilter.objects.filter(group=group)) if has_subscriptions else []
         if metric_filters or subscriptions:
-            if subscriptions:
-                # The stream is locked for this call, so the rows after the newest before it are these.
-                ids = list(
-                    LogEvent.objects.filter(stream=stream, id__gt=before).order_by("id").values_list("id", flat=True)
-                )
-            else:
-                ids = [0] * len(rows)
-            stored = [Stored(pk, stream.name, row[3], now_ms, row[5]) for pk, row in zip(ids, rows, strict=True)]
+            base = chunk.pk * EVENTS_PER_CHUNK
+            stored = [
+                Stored(base + index, stream.name, stamp, now_ms, message)
+                for index, (stamp, message) in enumerate(zip(stamps, messages, strict=True))
+            ]
             metrics.apply_filters(group, stored, filters=metric_filters, now=now)
             if subscriptions:
                 delivery.enqueue(group, stored, subscriptions=subscriptions, now=now)
-        events.events_put(group.sandbox, group=group, stream=stream, count=len(rows),
-                          size=sum(row[6] for row in rows), now=now, writer=writer)  # fmt: skip
+        events.events_put(group.sandbox, group=group, stream=stream, count=len(stamps), size=kept_size, now=now,
+                          writer=writer)  # fmt: skip
     output: dict[str, Any] = {"nextSequenceToken": sequence_token(stream)}
     if rejected:
         output["rejectedLogEventsInfo"] = rejected
     return output
 
 
-_INSERTED = ("sandbox", "group", "stream", "timestamp", "ingested", "message", "size", "expires")
 _COUNTERS = ("uploads", "first_event", "last_event", "last_ingestion")
 
 
@@ -164,20 +174,139 @@ def _filters_sql(vendor: str) -> str:
     return f"SELECT EXISTS (SELECT 1 FROM {subscriptions}), EXISTS (SELECT 1 FROM {metric_filters})"  # noqa: S608
 
 
-def _insert(rows: list[tuple[Any, ...]]) -> None:
-    """Store the events in one insert_many: PutLogEvents' 10,000 rows through model instances and
-    bulk_create cost more server time than everything else in the call."""
-    if rows:
-        insert_many(LogEvent, _INSERTED, rows)
-
-
-def _newest_in(stream: LogStream) -> int:
-    return int(LogEvent.objects.filter(stream=stream).aggregate(top=Max("id"))["top"] or 0)
-
-
 # --- reading --------------------------------------------------------------------------------------
+# Readers select the chunks that may hold what they want (by group or stream, time range, and for
+# a filter the words its pattern requires), unpack them, and merge their events by (timestamp,
+# event id): a stream's batches may overlap in time, and a group's streams interleave.
 
-_COLUMNS = ("pk", "stream__name", "timestamp", "ingested", "message")
+_CHUNK_COLUMNS = ("pk", "stream_id", "first_index", "ingested", "timestamps", "messages", "first_timestamp",
+                  "last_timestamp")  # fmt: skip
+ChunkRow = tuple[int, int, int, int, str, str, int, int]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Which events a reader wants: timestamps from `lower` to `upper` (both included, None: no
+    bound), and past `after`, a (timestamp, event id) position (before it, reading backward)."""
+
+    lower: int | None = None
+    upper: int | None = None
+    after: tuple[int, int] | None = None
+
+
+def _window(stamps: list[int], base: int, bounds: Bounds, *, backward: bool) -> tuple[int, int]:
+    """The slice of a chunk's events (time-ordered, ids base, base + 1, ...) within the bounds."""
+    low = 0 if bounds.lower is None else bisect.bisect_left(stamps, bounds.lower)
+    high = len(stamps) if bounds.upper is None else bisect.bisect_right(stamps, bounds.upper)
+    if bounds.after is not None:
+        stamp, event_id = bounds.after
+        same_from, same_to = bisect.bisect_left(stamps, stamp), bisect.bisect_right(stamps, stamp)
+        if backward:  # events before the position: (timestamp, id) < (stamp, event_id)
+            high = min(high, max(same_from, min(same_to, event_id - base)))
+        else:
+            low = max(low, min(same_to, max(same_from, event_id - base + 1)))
+    return low, high
+
+
+def _merged(
+    chunks: Iterator[ChunkRow],
+    names: dict[int, str],
+    bounds: Bounds,
+    *,
+    backward: bool = False,
+    keep: Callable[[str], bool] | None = None,
+) -> Iterator[Stored]:
+    """The chunks' events in (timestamp, id) order, or its reverse; with `keep`, only those whose
+    message it keeps. The chunks come ordered by their first timestamp (backward: by their last,
+    newest first), so a chunk is unpacked only when the merge reaches its time."""
+    sign = -1 if backward else 1
+    # Heap items: (sign * timestamp, sign * id, an open chunk, the place of its next event, its end).
+    heap: list[tuple[int, int, _Unpacked, int, int]] = []
+    pending = next(chunks, None)
+    while True:
+        while pending is not None and (not heap or sign * _edge(pending, backward) <= heap[0][0]):
+            unpacked = _unpack(pending, names)
+            low, high = _window(unpacked.stamps, unpacked.base, bounds, backward=backward)
+            if low < high:
+                place = high - 1 if backward else low
+                end = low - 1 if backward else high
+                heap_item = (sign * unpacked.stamps[place], sign * (unpacked.base + place), unpacked, place, end)
+                heapq.heappush(heap, heap_item)
+            pending = next(chunks, None)
+        if not heap:
+            return
+        _, _, unpacked, place, end = heap[0]
+        if len(heap) == 1:
+            # One chunk open (the usual case: a stream's batches follow each other in time): its
+            # events before the next chunk's time need no merging.
+            stop = end if pending is None else _run_end(unpacked.stamps, place, end, _edge(pending, backward), backward)
+        else:
+            stop = place + sign
+        base, stream_name, ingested, stamps, messages = unpacked
+        for at in range(place, stop, sign):
+            if keep is None or keep(messages[at]):
+                yield Stored(base + at, stream_name, stamps[at], ingested, messages[at])
+        if stop == end:
+            heapq.heappop(heap)
+        else:
+            heapq.heapreplace(heap, (sign * stamps[stop], sign * (base + stop), unpacked, stop, end))
+
+
+def _run_end(stamps: list[int], place: int, end: int, edge: int, backward: bool) -> int:
+    """Where a run of one chunk's events from `place` stops: before the first event at or past
+    `edge`, the next chunk's time (it is past `place`'s: the merge opened that chunk otherwise)."""
+    if backward:
+        return bisect.bisect_right(stamps, edge, end + 1, place + 1) - 1
+    return bisect.bisect_left(stamps, edge, place, end)
+
+
+class _Unpacked(NamedTuple):
+    base: int  # the id of the chunk's event 0 (ids count from first_index on)
+    stream_name: str
+    ingested: int
+    stamps: list[int]
+    messages: list[str]
+
+
+def _unpack(row: ChunkRow, names: dict[int, str]) -> _Unpacked:
+    pk, stream_id, first_index, ingested, stamps, messages, _, _ = row
+    return _Unpacked(
+        pk * EVENTS_PER_CHUNK + first_index,
+        names.get(stream_id, ""),
+        ingested,
+        json.loads(stamps),
+        json.loads(messages),
+    )
+
+
+def _edge(row: ChunkRow, backward: bool) -> int:
+    """A chunk's first timestamp (backward: its last)."""
+    return row[7] if backward else row[6]
+
+
+def _chunks(rows: Any, bounds: Bounds, *, backward: bool = False) -> Iterator[ChunkRow]:
+    """The rows of chunks that may hold events within the bounds, ordered for _merged."""
+    if bounds.lower is not None:
+        rows = rows.filter(last_timestamp__gte=bounds.lower)
+    if bounds.upper is not None:
+        rows = rows.filter(first_timestamp__lte=bounds.upper)
+    if bounds.after is not None:
+        stamp, _ = bounds.after
+        rows = rows.filter(first_timestamp__lte=stamp) if backward else rows.filter(last_timestamp__gte=stamp)
+    ordering = ("-last_timestamp", "-id") if backward else ("first_timestamp", "id")
+    # A chunk holds up to 1 MB of messages: a few at a time from the database.
+    return rows.order_by(*ordering).values_list(*_CHUNK_COLUMNS).iterator(chunk_size=20)
+
+
+def _stream_names(group: LogGroup) -> dict[int, str]:
+    return dict(LogStream.objects.filter(group=group).values_list("pk", "name"))
+
+
+def _lower(group: LogGroup, start: int | None, *, now: dt.datetime) -> int | None:
+    """The oldest timestamp a reader may return: its start, and the group's retention."""
+    kept_from = oldest_kept(group, now=now)
+    bounds = [value for value in (kept_from, start) if value is not None]
+    return max(bounds) if bounds else None
 
 
 def _event_output(event: Stored, *, with_stream: bool) -> dict[str, Any]:
@@ -208,30 +337,20 @@ def get_events(
     start_from_head: bool,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    rows = LogEvent.objects.filter(stream=stream)
-    kept_from = oldest_kept(stream.group, now=now)
-    if kept_from is not None:
-        rows = rows.filter(timestamp__gte=kept_from)
-    if start is not None:
-        rows = rows.filter(timestamp__gte=start)
-    if end is not None:
-        rows = rows.filter(timestamp__lt=end)
+    group = stream.group
     size = limit or DEFAULT_LIMIT
     forward = start_from_head
+    after = None
     if token:
         direction, stamp, pk = _read_position(token)
-        forward = direction == "f"
-        if forward:
-            rows = rows.filter(timestamp__gt=stamp) | rows.filter(timestamp=stamp, id__gt=pk)
-        else:
-            rows = rows.filter(timestamp__lt=stamp) | rows.filter(timestamp=stamp, id__lt=pk)
-    ordered = rows.order_by("timestamp", "id") if forward else rows.order_by("-timestamp", "-id")
+        forward, after = direction == "f", (stamp, pk)
+    bounds = Bounds(lower=_lower(group, start, now=now), upper=end - 1 if end is not None else None, after=after)
+    chunks = _chunks(LogChunk.objects.filter(stream=stream), bounds, backward=not forward)
     picked: list[Stored] = []
     total = 0
-    for values in ordered.values_list(*_COLUMNS)[:size]:
-        event = Stored(*values)
+    for event in _merged(chunks, {stream.pk: stream.name}, bounds, backward=not forward):
         total += event.size()
-        if total > MAX_RESPONSE_BYTES and picked:
+        if len(picked) == size or (total > MAX_RESPONSE_BYTES and picked):
             break
         picked.append(event)
     if not forward:
@@ -284,29 +403,20 @@ def scan(
     required: tuple[str, ...] = (),
 ) -> Iterator[Stored]:
     """The group's events in time order (timestamp, then arrival), within retention; with
-    `required`, only those whose message contains each text (the database's LIKE, which may
-    ignore case: a superset, which the pattern then narrows)."""
-    rows = LogEvent.objects.filter(group=group)
+    `required`, only those whose message contains each text (a superset of what the pattern
+    matches, which the pattern then narrows)."""
+    rows = LogChunk.objects.filter(group=group)
     for text in required:
-        rows = rows.filter(message__contains=text)
-    kept_from = oldest_kept(group, now=now)
-    lower = max(value for value in (kept_from, start) if value is not None) if (kept_from or start) else None
-    if lower is not None:
-        rows = rows.filter(timestamp__gte=lower)
-    if end is not None:
-        rows = rows.filter(timestamp__lte=end)
+        # The messages column is JSON, which escapes a text character by character: the escaped
+        # text is in it wherever the text is in a message.
+        rows = rows.filter(messages__contains=json.dumps(text, ensure_ascii=False)[1:-1])
     if stream_ids is not None:
         rows = rows.filter(stream_id__in=stream_ids)
-    if after is not None:
-        stamp, pk = after
-        rows = rows.filter(timestamp__gt=stamp) | rows.filter(timestamp=stamp, id__gt=pk)
-    names = dict(LogStream.objects.filter(group=group).values_list("pk", "name"))
-    for pk, stream_id, timestamp, ingested, message in (
-        rows.order_by("timestamp", "id")
-        .values_list("pk", "stream_id", "timestamp", "ingested", "message")
-        .iterator(chunk_size=5000)
-    ):
-        yield Stored(pk, names.get(stream_id, ""), timestamp, ingested, message)
+    bounds = Bounds(lower=_lower(group, start, now=now), upper=end, after=after)
+    # The chunks picked hold each text somewhere; the events are narrowed here (case-sensitive,
+    # as PostgreSQL's LIKE is), before any pattern parses a message.
+    keep = (lambda message: all(text in message for text in required)) if required else None
+    return _merged(_chunks(rows, bounds), _stream_names(group), bounds, keep=keep)
 
 
 def filter_events(
@@ -355,20 +465,45 @@ def filter_events(
     return output
 
 
+def arrived_after(group: LogGroup, after: int, *, now: dt.datetime) -> Iterator[Stored]:
+    """The group's events with ids above `after`, in arrival (id) order, within retention."""
+    lower = oldest_kept(group, now=now)
+    names = _stream_names(group)
+    rows = LogChunk.objects.filter(group=group, pk__gte=after // EVENTS_PER_CHUNK).order_by("id")
+    for row in rows.values_list(*_CHUNK_COLUMNS).iterator(chunk_size=20):
+        chunk = _unpack(row, names)
+        for place in range(max(0, after - chunk.base + 1), len(chunk.stamps)):
+            stamp = chunk.stamps[place]
+            if lower is None or stamp >= lower:
+                yield Stored(chunk.base + place, chunk.stream_name, stamp, chunk.ingested, chunk.messages[place])
+
+
 def newest_since(group: LogGroup, *, after: int, pattern: Pattern, limit: int, now: dt.datetime) -> list[Stored]:
-    """The live tail: events that arrived after event `after` (its id), matching the pattern."""
-    rows = LogEvent.objects.filter(group=group, id__gt=after).order_by("id")
-    kept_from = oldest_kept(group, now=now)
-    if kept_from is not None:
-        rows = rows.filter(timestamp__gte=kept_from)
-    matched = [Stored(*values) for values in rows.values_list(*_COLUMNS)[:5000] if pattern.matches(values[4])]
+    """The live tail: events that arrived after event `after` (its id), matching the pattern
+    (among the first 5,000 that arrived)."""
+    matched = [event for event in itertools.islice(arrived_after(group, after, now=now), 5000)
+               if pattern.matches(event.message)]  # fmt: skip
     return matched[-limit:]
 
 
+def newest(group: LogGroup, count: int) -> list[Stored]:
+    """The last `count` events that arrived in the group, oldest first."""
+    names = _stream_names(group)
+    picked: list[Stored] = []
+    rows = LogChunk.objects.filter(group=group).order_by("-id").values_list(*_CHUNK_COLUMNS)
+    for row in rows.iterator(chunk_size=5):
+        chunk = _unpack(row, names)
+        for place in range(len(chunk.stamps) - 1, -1, -1):
+            picked.append(Stored(chunk.base + place, chunk.stream_name, chunk.stamps[place], chunk.ingested,
+                                 chunk.messages[place]))  # fmt: skip
+            if len(picked) == count:
+                return picked[::-1]
+    return picked[::-1]
+
+
 def newest_id(group: LogGroup) -> int:
-    return int(LogEvent.objects.filter(group=group).aggregate(top=Max("id"))["top"] or 0)
-
-
-def time_span(group: LogGroup) -> tuple[int | None, int | None]:
-    span = LogEvent.objects.filter(group=group).aggregate(first=Min("timestamp"), last=Max("timestamp"))
-    return span["first"], span["last"]
+    row = LogChunk.objects.filter(group=group).order_by("-id").values_list("pk", "first_index", "count").first()
+    if row is None:
+        return 0
+    pk, first_index, count = row
+    return pk * EVENTS_PER_CHUNK + first_index + count - 1

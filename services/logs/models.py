@@ -60,35 +60,49 @@ class LogStream(models.Model):
         return f"{self.group.name}/{self.name}"
 
 
-class LogEvent(models.Model):
-    # No index of their own on the foreign keys: the indexes below start with each of them, and
-    # every index an insert must update costs PutLogEvents' 10,000-event batches dearly.
+# Event ids are a chunk's id times EVENTS_PER_CHUNK plus the event's place in it: a PutLogEvents
+# carries at most 10,000 events, so a chunk never holds more.
+EVENTS_PER_CHUNK = 10_000
+
+
+class LogChunk(models.Model):
+    """The events one PutLogEvents stored into one stream, in time order: one row for the batch,
+    not one per event (a 10,000-event put is one insert). The readers unpack chunks and merge
+    them by (timestamp, event id); retention trims a chunk from its oldest event on, as its events
+    expire one by one.
+
+    Event i of the chunk (counting from `first_index`, which trimming moves on) has the event id
+    pk * EVENTS_PER_CHUNK + first_index + i: ids grow in arrival order and never change."""
+
+    # No index of their own on the foreign keys: the indexes below start with each of them.
     sandbox = models.ForeignKey(Sandbox, on_delete=models.CASCADE, related_name="+", db_index=False)
     group = models.ForeignKey(LogGroup, on_delete=models.CASCADE, related_name="+", db_index=False)
-    stream = models.ForeignKey(LogStream, on_delete=models.CASCADE, related_name="events", db_index=False)
-    timestamp = models.BigIntegerField()
+    stream = models.ForeignKey(LogStream, on_delete=models.CASCADE, related_name="chunks", db_index=False)
+    first_timestamp = models.BigIntegerField()
+    last_timestamp = models.BigIntegerField()
     ingested = models.BigIntegerField()
-    message = models.TextField()
-    size = models.PositiveIntegerField()  # UTF-8 bytes of the message + 26, what AWS counts
+    first_index = models.PositiveIntegerField(default=0)
+    count = models.PositiveIntegerField()
+    size = models.PositiveBigIntegerField()  # the events' sizes: UTF-8 bytes of each message + 26, what AWS counts
+    # JSON arrays, one item per event: the timestamps, and the messages (kept apart so that the
+    # database's LIKE can pick the chunks a filter's words may be in).
+    timestamps = models.TextField()
+    messages = models.TextField()
+    # When the oldest event of the chunk passes its group's retention (null: kept for ever).
     expires = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
-        ordering = ["timestamp", "id"]
         indexes = [
-            models.Index(fields=["group", "timestamp", "id"], name="logs_event_group_time"),
-            models.Index(fields=["stream", "timestamp", "id"], name="logs_event_stream_time"),
-            # Only events with a retention are ever due: the others cost their insert no entry here.
+            models.Index(fields=["group", "first_timestamp"], name="logs_chunk_group_time"),
+            models.Index(fields=["stream", "first_timestamp"], name="logs_chunk_stream_time"),
+            # Only chunks with a retention are ever due: the others cost their insert no entry here.
             models.Index(
-                fields=["sandbox", "expires"], name="logs_event_expiry_due", condition=Q(expires__isnull=False)
+                fields=["sandbox", "expires"], name="logs_chunk_expiry_due", condition=Q(expires__isnull=False)
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.stream_id}@{self.timestamp}"
-
-    @property
-    def event_id(self) -> str:
-        return f"{self.pk:056d}"
+        return f"{self.stream_id}@{self.first_timestamp}+{self.count}"
 
 
 class MetricFilter(models.Model):

@@ -10,14 +10,14 @@ from playground.sandboxes.duework import due_work
 from playground.sandboxes.models import Sandbox
 
 from . import delivery, exports, retention
-from .models import ExportTask, LogEvent, PendingDelivery
+from .models import ExportTask, LogChunk, PendingDelivery
 
 
 def _ms(moment: dt.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-@due_work("logs.retention", rows=LogEvent.objects.all, at="expires", cutoff=_ms)
+@due_work("logs.retention", rows=LogChunk.objects.all, at="expires", cutoff=_ms)
 def expire_events(sandbox: Sandbox, now: dt.datetime) -> None:
     retention.expire_due(sandbox, now)
 

@@ -215,3 +215,127 @@ def test_retention_expires_events_on_the_clock(
     advance(day_ms(2) / 1000)
     assert logs.filter_log_events(logGroupName=group)["events"] == []
     assert logs.get_log_events(logGroupName=group, logStreamName=stream)["events"] == []
+
+
+def test_batches_that_overlap_in_time_read_as_one_timeline(
+    logs: Any, make_stream: Callable[..., tuple[str, str]], paused: None, now_ms: Callable[[], int]
+) -> None:
+    """A stream's batches may overlap in time (each is in order, they need not be): GetLogEvents
+    and FilterLogEvents read them merged by timestamp, events of one timestamp in arrival order,
+    and their tokens page through the merge both ways."""
+    group, stream = make_stream()
+    now = now_ms()
+    expected: list[tuple[int, int, str]] = []  # (timestamp, arrival, message)
+    arrival = 0
+    for batch in range(3):
+        stamps = [now - 1000 + 3 * index + batch for index in range(8)] + [now - 500] * 2
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName=stream,
+            logEvents=[{"timestamp": stamp, "message": f"b{batch} e{index}"} for index, stamp in enumerate(stamps)],
+        )
+        for index, stamp in enumerate(stamps):
+            expected.append((stamp, arrival, f"b{batch} e{index}"))
+            arrival += 1
+    timeline = [message for _, _, message in sorted(expected)]
+
+    forward: list[str] = []
+    page = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=4, startFromHead=True)
+    while page["events"]:
+        forward += [event["message"] for event in page["events"]]
+        page = logs.get_log_events(
+            logGroupName=group, logStreamName=stream, limit=4, nextToken=page["nextForwardToken"]
+        )
+    assert forward == timeline
+
+    backward: list[list[str]] = []
+    page = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=4)
+    while page["events"]:
+        backward.insert(0, [event["message"] for event in page["events"]])
+        page = logs.get_log_events(
+            logGroupName=group, logStreamName=stream, limit=4, nextToken=page["nextBackwardToken"]
+        )
+    assert [message for messages in backward for message in messages] == timeline
+    assert [len(messages) for messages in backward][-1] == 4
+
+    filtered: list[dict[str, Any]] = []
+    token = None
+    while True:
+        kwargs: dict[str, str] = {"nextToken": token} if token else {}
+        found = logs.filter_log_events(logGroupName=group, limit=5, filterPattern="e1 ?e2", **kwargs)
+        filtered += found["events"]
+        token = found.get("nextToken")
+        if not token:
+            break
+    everything = logs.filter_log_events(logGroupName=group)["events"]
+    assert [event["message"] for event in everything] == timeline
+    assert [event["message"] for event in filtered] == [message for message in timeline if "e1" in message]
+    ids = {event["message"]: event["eventId"] for event in everything}
+    assert len(set(ids.values())) == len(timeline)
+    # Ties on a timestamp come in arrival order, and event ids grow with arrival.
+    tied = [event for event in everything if event["timestamp"] == now - 500]
+    assert [event["message"] for event in tied] == ["b0 e8", "b0 e9", "b1 e8", "b1 e9", "b2 e8", "b2 e9"]
+    assert [event["eventId"] for event in tied] == sorted(event["eventId"] for event in tied)
+    window = logs.filter_log_events(logGroupName=group, startTime=now - 995, endTime=now - 991)["events"]
+    assert [event["timestamp"] - now for event in window] == [-995, -994, -993, -992, -991]
+
+
+def test_retention_cuts_a_batch_event_by_event(
+    logs: Any,
+    make_stream: Callable[..., tuple[str, str]],
+    paused: None,
+    now_ms: Callable[[], int],
+    advance: Callable[[float], None],
+) -> None:
+    """The events of one batch expire one by one as the clock passes each: stored bytes count
+    only what is left, and what is left keeps its event ids."""
+    group, stream = make_stream()
+    now = now_ms()
+    messages = ["twenty hours", "sixteen", "twelve", "eight", "four", "now"]
+    stamps = [now - HOUR_MS * hours for hours in (20, 16, 12, 8, 4, 0)]
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName=stream,
+        logEvents=[{"timestamp": stamp, "message": message} for stamp, message in zip(stamps, messages, strict=True)],
+    )
+    logs.put_retention_policy(logGroupName=group, retentionInDays=1)
+    before = {event["message"]: event["eventId"] for event in logs.filter_log_events(logGroupName=group)["events"]}
+    advance(HOUR_MS * 10 / 1000)  # the events of 20 and 16 hours ago are now past a day old
+    left = logs.filter_log_events(logGroupName=group)["events"]
+    assert [event["message"] for event in left] == messages[2:]
+    assert {event["message"]: event["eventId"] for event in left} == {name: before[name] for name in messages[2:]}
+    stored = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["storedBytes"]
+    assert stored == sum(len(message) + 26 for message in messages[2:])
+    tail = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=2)
+    assert [event["message"] for event in tail["events"]] == ["four", "now"]
+    advance(HOUR_MS * 30 / 1000)
+    assert logs.filter_log_events(logGroupName=group)["events"] == []
+    assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["storedBytes"] == 0
+
+
+def test_filter_words_with_quotes_and_other_scripts(
+    logs: Any, make_stream: Callable[..., tuple[str, str]], paused: None, now_ms: Callable[[], int]
+) -> None:
+    """The database picks the batches a filter's words may be in from their stored (JSON) form:
+    words with quotes, backslashes, tabs and other scripts are found all the same."""
+    group, stream = make_stream()
+    now = now_ms()
+    lines = ['say "hi" now', "path C:\\temp\\x", "tab\there", "naïve café 東京", "50% off_sale", "plain"]
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName=stream,
+        logEvents=[{"timestamp": now, "message": line} for line in lines],
+    )
+    for pattern, expected in (
+        ('"say \\"hi\\""', lines[0]),
+        ('"C:\\\\temp"', lines[1]),
+        ("café", lines[3]),
+        ("東京", lines[3]),
+        ('"50%"', lines[4]),
+        ("off_sale", lines[4]),
+    ):
+        found = logs.filter_log_events(logGroupName=group, filterPattern=pattern)["events"]
+        assert [event["message"] for event in found] == [expected], pattern
+    assert [event["message"] for event in logs.filter_log_events(logGroupName=group, filterPattern="_")["events"]] == [
+        lines[4]
+    ]
