@@ -70,46 +70,41 @@ def put_events(
     newest_allowed, oldest_allowed = now_ms + MAX_FUTURE_MS, now_ms - MAX_PAST_MS
     kept_from = oldest_kept(group, now=now)
     expires_after = group.retention_days * 86_400_000 if group.retention_days is not None else None
-    # One pass over the batch (10,000 events at most): the events to keep, and what the checks
-    # below need; the batch's own problems are raised afterwards, in AWS's order.
-    stamps: list[int] = []
-    messages: list[str] = []
-    kept_size = 0
-    rejected: dict[str, int] = {}
-    too_large = 0
-    total = 0
-    ordered = True
-    previous = None
-    for index, event in enumerate(log_events):
-        message = event["message"]
-        stamp = int(event["timestamp"])
-        size = (len(message) if message.isascii() else len(message.encode())) + EVENT_OVERHEAD
-        total += size
-        if size > MAX_EVENT_BYTES and not too_large:
-            too_large = size
-        if previous is not None and stamp < previous:
-            ordered = False
-        previous = stamp
-        if stamp > newest_allowed:
-            rejected.setdefault("tooNewLogEventStartIndex", index)
-        elif stamp < oldest_allowed:
-            rejected["tooOldLogEventEndIndex"] = index
-        elif kept_from is not None and stamp < kept_from:
-            rejected["expiredLogEventEndIndex"] = index
-        else:
-            stamps.append(stamp)
-            messages.append(message)
-            kept_size += size
+    # The batch's own problems first, in AWS's order (each refuses the whole batch); the checks
+    # run over whole lists (10,000 events at most) in the interpreter's own loops.
+    stamps = [int(event["timestamp"]) for event in log_events]
+    messages = [event["message"] for event in log_events]
+    sizes = [(len(message) if message.isascii() else len(message.encode())) + EVENT_OVERHEAD for message in messages]
+    too_large = next((size for size in sizes if size > MAX_EVENT_BYTES), 0)
     if too_large:
         raise InvalidParameterException(f"Log event too large: {too_large} bytes exceeds limit of {MAX_EVENT_BYTES}")
+    total = sum(sizes)
     if total > MAX_BATCH_BYTES:
         raise InvalidParameterException(f"Upload too large: {total} bytes exceeds limit of {MAX_BATCH_BYTES}")
-    if not ordered:
+    if stamps != sorted(stamps):
         raise InvalidParameterException("Log events in a single PutLogEvents request must be in chronological order.")
-    if log_events and int(log_events[-1]["timestamp"]) - int(log_events[0]["timestamp"]) > MAX_SPAN_MS:
+    if stamps and stamps[-1] - stamps[0] > MAX_SPAN_MS:
         raise InvalidParameterException(
             "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."
         )
+    # Then the events left out, by index: in a batch in time order, the too old and the expired
+    # are at its start, the too new at its end.
+    rejected: dict[str, int] = {}
+    too_old = bisect.bisect_left(stamps, oldest_allowed)
+    if too_old:
+        rejected["tooOldLogEventEndIndex"] = too_old - 1
+    keep_from = too_old
+    if kept_from is not None and kept_from > oldest_allowed:
+        keep_from = bisect.bisect_left(stamps, kept_from)
+        if keep_from > too_old:
+            rejected["expiredLogEventEndIndex"] = keep_from - 1
+    keep_to = bisect.bisect_right(stamps, newest_allowed)
+    if keep_to < len(stamps):
+        rejected["tooNewLogEventStartIndex"] = keep_to
+    if keep_from or keep_to < len(stamps):
+        stamps, messages = stamps[keep_from:keep_to], messages[keep_from:keep_to]
+        sizes = sizes[keep_from:keep_to]
+    kept_size = sum(sizes)
     stream.uploads += 1
     if stamps:
         chunk = LogChunk.objects.create(
