@@ -47,7 +47,8 @@ own, with the real Redis for live events. Daphne and the thread hop are not in t
 
 --server: our Daphne runs bench/profiled_asgi.py (cProfile on every thread of the server) and one
 boto3 client calls it; the profile is what the server did, all threads merged, as the bench sees it.
-Calls sts (the default) or cloudwatch-put-20.
+Calls sts (the default), cloudwatch-put-20 or logs-put-1000 (the logs bench's raw PutLogEvents:
+the request captured once and replayed, bench/raw.py, so the client costs little).
 
 This is not a bench (it is not named bench_*): it prints a profile to read, not figures to compare.
 """
@@ -199,6 +200,10 @@ def _profile_server(harness: Harness, args: argparse.Namespace) -> tuple[pstats.
         call = server.client("sts").get_caller_identity
     elif args.call == "lambda-invoke":
         call = _lambda_invoker(server)
+    elif args.call == "logs-put-1000":
+        from bench.bench_logs import _raw_put
+
+        call = _raw_put(server, harness.options)
     elif args.call == "sns-publish-10":
         from bench.bench_sns import _topic_with_queues
 
@@ -503,7 +508,7 @@ def _get_records_request(sandbox: Any, send: Any, setup: Any) -> Any:
 
 
 MODEL_CALLS = ("cloudwatch-put-20", "sqs-send", "sns-publish-1")
-SERVER_CALLS = ("sts", "cloudwatch-put-20", *SERVER_ONLY_CALLS)  # what --server profiles
+SERVER_CALLS = ("sts", "cloudwatch-put-20", "logs-put-1000", *SERVER_ONLY_CALLS)  # what --server profiles
 
 
 def _model_request_factory(name: str) -> tuple[Any, Any, Any]:
