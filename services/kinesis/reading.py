@@ -174,22 +174,7 @@ def get_records(*, sandbox: Sandbox, region: str, iterator: str, limit: int | No
             f"Rate exceeded for shard {shard.shard_id} in stream {stream.name} under account {sandbox.account_id}.",
             stream=stream, shard_id=shard.shard_id, operation="GetRecords",
         )  # fmt: skip
-    wanted = limit or MAX_RECORDS
-    # Plain rows, not model instances: GetRecords returns up to 10,000 records a call.
-    rows = select_values(
-        Record, _ROW_FIELDS, "shard_id = %s AND counter > %s AND expires_at > %s",
-        [shard.pk, position, connection.ops.adapt_datetimefield_value(now), wanted + 1],
-        tail="ORDER BY counter LIMIT %s",
-    )  # fmt: skip
-    taken: list[Row] = []
-    following: Row | None = None  # the oldest record not returned, for MillisBehindLatest
-    size = 0
-    for row in rows:
-        if len(taken) == wanted or (taken and size + row[3] > MAX_BYTES):
-            following = row
-            break
-        taken.append(row)
-        size += row[3]
+    taken, following, size = _records_after(shard, position, wanted=limit or MAX_RECORDS, now=now)
     throughput.read_done(shard, size=size)
     end = taken[-1][0] if taken else max(position, trimmed_before(shard, now=now))
     shard.read_position, shard.read_at = end, now  # the diagram's readers marker, in the same save
@@ -213,6 +198,33 @@ def get_records(*, sandbox: Sandbox, region: str, iterator: str, limit: int | No
         latency_ms=(time.perf_counter() - started) * 1000, now=now,
     )  # fmt: skip
     return output
+
+
+def _records_after(shard: Shard, position: int, *, wanted: int, now: dt.datetime) -> tuple[list[Row], Row | None, int]:
+    """(the records a GetRecords returns, the oldest one it leaves for the next call, their bytes):
+    up to `wanted` records after `position`, within the call's 10 MiB (the first always).
+
+    Two statements: the records' sizes, then the data of those taken and the one after. Up to
+    10,001 records of up to 1 MiB each are never read into memory to return 10 MiB of them. The
+    shard is locked for the call, so no record comes between the two. Plain rows, not model
+    instances: GetRecords returns up to 10,000 records a call."""
+    where = "shard_id = %s AND counter > %s AND expires_at > %s"
+    expiry = connection.ops.adapt_datetimefield_value(now)
+    sizes = select_values(Record, ("counter", "size"), where, [shard.pk, position, expiry, wanted + 1],
+                          tail="ORDER BY counter LIMIT %s")  # fmt: skip
+    count = size = 0
+    for _, record_size in sizes:
+        if count == wanted or (count and size + record_size > MAX_BYTES):
+            break
+        count += 1
+        size += record_size
+    if not sizes:
+        return [], None, 0
+    last = sizes[min(count, len(sizes) - 1)][0]  # the last taken, or the one after them
+    rows: list[Row] = select_values(
+        Record, _ROW_FIELDS, f"{where} AND counter <= %s", [shard.pk, position, expiry, last], tail="ORDER BY counter"
+    )
+    return rows[:count], rows[count] if len(rows) > count else None, size
 
 
 def child_shards(shard: Shard) -> list[dict[str, Any]]:

@@ -99,6 +99,25 @@ def test_reading_10_mib_blocks_the_shard_for_the_next_seconds(
     assert kinesis.get_records(ShardIterator=page["NextShardIterator"])["Records"] == []
 
 
+def test_a_call_returns_10_mib_and_leaves_the_rest(
+    kinesis: Any, make_stream: Callable[..., str], advance: Callable[[float], None], paused: None
+) -> None:
+    """Eleven records of 1 MiB: the first call returns ten (its 10 MiB), and how far behind the
+    eleventh is; the next call, once the shard's read limit allows it, returns the eleventh."""
+    name = make_stream(1)
+    for index in range(11):
+        kinesis.put_record(StreamName=name, Data=bytes([index]) * (MIB - 1), PartitionKey="k")
+        advance(1)
+    page = kinesis.get_records(ShardIterator=_iterator(kinesis, name), Limit=10_000)
+    assert [record["Data"][:1] for record in page["Records"]] == [bytes([index]) for index in range(10)]
+    assert page["MillisBehindLatest"] == 1000  # the eleventh arrived a second ago
+    advance(5)
+    rest = kinesis.get_records(ShardIterator=page["NextShardIterator"])
+    assert [record["Data"][:1] for record in rest["Records"]] == [bytes([10])]
+    assert len(rest["Records"][0]["Data"]) == MIB - 1
+    assert rest["MillisBehindLatest"] == 0
+
+
 def test_split_then_merge_read_across_the_lineage(
     kinesis: Any, make_stream: Callable[..., str], advance: Callable[[float], None], sandbox: SandboxInfo
 ) -> None:
