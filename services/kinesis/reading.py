@@ -212,14 +212,14 @@ def _records_after(shard: Shard, position: int, *, wanted: int, now: dt.datetime
     expiry = connection.ops.adapt_datetimefield_value(now)
     sizes = select_values(Record, ("counter", "size"), where, [shard.pk, position, expiry, wanted + 1],
                           tail="ORDER BY counter LIMIT %s")  # fmt: skip
+    if not sizes:
+        return [], None, 0
     count = size = 0
     for _, record_size in sizes:
         if count == wanted or (count and size + record_size > MAX_BYTES):
             break
         count += 1
         size += record_size
-    if not sizes:
-        return [], None, 0
     last = sizes[min(count, len(sizes) - 1)][0]  # the last taken, or the one after them
     rows: list[Row] = select_values(
         Record, _ROW_FIELDS, f"{where} AND counter <= %s", [shard.pk, position, expiry, last], tail="ORDER BY counter"

@@ -55,7 +55,7 @@ class Stored(NamedTuple):
         return f"{self.pk:056d}"
 
     def size(self) -> int:
-        return len(self.message.encode()) + EVENT_OVERHEAD
+        return event_size(self.message)
 
 
 def event_size(message: str) -> int:
@@ -74,7 +74,7 @@ def put_events(
     # run over whole lists (10,000 events at most) in the interpreter's own loops.
     stamps = [int(event["timestamp"]) for event in log_events]
     messages = [event["message"] for event in log_events]
-    sizes = [(len(message) if message.isascii() else len(message.encode())) + EVENT_OVERHEAD for message in messages]
+    sizes = [event_size(message) for message in messages]
     too_large = next((size for size in sizes if size > MAX_EVENT_BYTES), 0)
     if too_large:
         raise InvalidParameterException(f"Log event too large: {too_large} bytes exceeds limit of {MAX_EVENT_BYTES}")
@@ -237,14 +237,13 @@ def _merged(
             stop = end if pending is None else _run_end(unpacked.stamps, place, end, _edge(pending, backward), backward)
         else:
             stop = place + sign
-        base, stream_name, ingested, stamps, messages = unpacked
         for at in range(place, stop, sign):
-            if keep is None or keep(messages[at]):
-                yield Stored(base + at, stream_name, stamps[at], ingested, messages[at])
+            if keep is None or keep(unpacked.messages[at]):
+                yield unpacked.event(at)
         if stop == end:
             heapq.heappop(heap)
         else:
-            heapq.heapreplace(heap, (sign * stamps[stop], sign * (base + stop), unpacked, stop, end))
+            heapq.heapreplace(heap, (sign * unpacked.stamps[stop], sign * (unpacked.base + stop), unpacked, stop, end))
 
 
 def _run_end(stamps: list[int], place: int, end: int, edge: int, backward: bool) -> int:
@@ -261,6 +260,9 @@ class _Unpacked(NamedTuple):
     ingested: int
     stamps: list[int]
     messages: list[str]
+
+    def event(self, place: int) -> Stored:
+        return Stored(self.base + place, self.stream_name, self.stamps[place], self.ingested, self.messages[place])
 
 
 def _unpack(row: ChunkRow, names: dict[int, str]) -> _Unpacked:
@@ -460,40 +462,34 @@ def filter_events(
     return output
 
 
-def arrived_after(group: LogGroup, after: int, *, now: dt.datetime) -> Iterator[Stored]:
-    """The group's events with ids above `after`, in arrival (id) order, within retention."""
-    lower = oldest_kept(group, now=now)
-    names = _stream_names(group)
-    rows = LogChunk.objects.filter(group=group, pk__gte=after // EVENTS_PER_CHUNK).order_by("id")
+def _by_arrival(rows: Any, names: dict[int, str], *, after: int = -1, newest_first: bool = False) -> Iterator[Stored]:
+    """The events of the chunks `rows` (ordered by id: oldest first, or newest first) in arrival
+    order or its reverse; oldest first, only those with ids above `after`."""
     for row in rows.values_list(*_CHUNK_COLUMNS).iterator(chunk_size=20):
         chunk = _unpack(row, names)
-        for place in range(max(0, after - chunk.base + 1), len(chunk.stamps)):
-            stamp = chunk.stamps[place]
-            if lower is None or stamp >= lower:
-                yield Stored(chunk.base + place, chunk.stream_name, stamp, chunk.ingested, chunk.messages[place])
+        if newest_first:
+            places = range(len(chunk.stamps) - 1, -1, -1)
+        else:
+            places = range(max(0, after - chunk.base + 1), len(chunk.stamps))
+        for place in places:
+            yield chunk.event(place)
 
 
 def newest_since(group: LogGroup, *, after: int, pattern: Pattern, limit: int, now: dt.datetime) -> list[Stored]:
-    """The live tail: events that arrived after event `after` (its id), matching the pattern
-    (among the first 5,000 that arrived)."""
-    matched = [event for event in itertools.islice(arrived_after(group, after, now=now), 5000)
-               if pattern.matches(event.message)]  # fmt: skip
+    """The live tail: events that arrived after event `after` (its id), within retention and
+    matching the pattern (among the first 5,000 that arrived)."""
+    lower = oldest_kept(group, now=now)
+    rows = LogChunk.objects.filter(group=group, pk__gte=after // EVENTS_PER_CHUNK).order_by("id")
+    kept = (event for event in _by_arrival(rows, _stream_names(group), after=after)
+            if lower is None or event.timestamp >= lower)  # fmt: skip
+    matched = [event for event in itertools.islice(kept, 5000) if pattern.matches(event.message)]
     return matched[-limit:]
 
 
 def newest(group: LogGroup, count: int) -> list[Stored]:
     """The last `count` events that arrived in the group, oldest first."""
-    names = _stream_names(group)
-    picked: list[Stored] = []
-    rows = LogChunk.objects.filter(group=group).order_by("-id").values_list(*_CHUNK_COLUMNS)
-    for row in rows.iterator(chunk_size=5):
-        chunk = _unpack(row, names)
-        for place in range(len(chunk.stamps) - 1, -1, -1):
-            picked.append(Stored(chunk.base + place, chunk.stream_name, chunk.stamps[place], chunk.ingested,
-                                 chunk.messages[place]))  # fmt: skip
-            if len(picked) == count:
-                return picked[::-1]
-    return picked[::-1]
+    rows = LogChunk.objects.filter(group=group).order_by("-id")
+    return list(itertools.islice(_by_arrival(rows, _stream_names(group), newest_first=True), count))[::-1]
 
 
 def newest_id(group: LogGroup) -> int:
