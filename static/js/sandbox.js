@@ -168,6 +168,7 @@ async function refreshNow() {
     return;
   }
   refreshing = true;
+  document.body.dataset.graph = "reading"; // "idle" again once no read of the graph is in flight
   const before = diagram.nodes.size;
   try {
     const started = performance.now();
@@ -189,6 +190,7 @@ async function refreshNow() {
     banner.hidden = false;
   } finally {
     refreshing = false;
+    document.body.dataset.graph = "idle";
     if (refreshAgain) {
       refreshAgain = false;
       refreshSoon();

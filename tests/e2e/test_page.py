@@ -68,6 +68,9 @@ def test_after_a_lost_connection_the_page_catches_up(gui: Gui, student: Student,
         return url.endswith(f"/api/sandboxes/{student.sandbox.id}/graph/")
 
     page.route(is_graph, lambda route: route.abort())
+    # A read already under way when the route was set is not stopped by it: it is waited out, so
+    # that it cannot answer after the queue exists.
+    expect(page.locator("body")).to_have_attribute("data-graph", "idle")
     sqs = aws("sqs", info=student.sandbox)
     sqs.create_queue(QueueName="made-while-away")
     expect(gui.node("made-while-away")).to_have_count(0)
