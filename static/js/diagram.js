@@ -462,7 +462,7 @@ export class Diagram {
     const ids = Object.keys(this.positions);
     this.positions = {};
     this.unsaved = {};
-    if (ids.length) this.options.forgetPositions?.();
+    if (ids.length) this.sending(this.options.forgetPositions?.());
     await this.relayout();
     this.fit();
   }
@@ -510,11 +510,16 @@ export class Diagram {
     const batch = this.unsaved;
     this.unsaved = {};
     if (!Object.keys(batch).length) return;
-    this.saving += 1;
-    Promise.resolve(this.options.savePositions(batch)).finally(() => (this.saving -= 1));
+    this.sending(this.options.savePositions(batch));
   }
 
-  /** Every position is saved (none waiting, none on its way). */
+  /** A request about positions on its way: layoutSaved() is false until it is answered. */
+  sending(request) {
+    this.saving += 1;
+    Promise.resolve(request).finally(() => (this.saving -= 1));
+  }
+
+  /** Every position is saved or forgotten (none waiting, none on its way). */
   layoutSaved() {
     return this.saving === 0 && Object.keys(this.unsaved).length === 0;
   }

@@ -111,6 +111,7 @@ def test_an_upload_through_the_inspector_travels_on_to_the_notified_queue(
     gui.select("photos")
     panel = gui.inspector.locator('.insp-panel[data-panel="s3:bucket"]')
     expect(panel.locator("[data-notifications] li")).to_contain_text("s3:ObjectCreated:* → uploads (prefix incoming/)")
+    expect(panel.locator("[data-entries]")).to_contain_text("The bucket is empty.")
     picture = tmp_path / "cat.jpg"
     picture.write_bytes(b"\xff\xd8\xff\xe0 not really a cat " * 100)
     form = panel.locator('[data-form="upload"]')
@@ -154,6 +155,9 @@ def test_an_upload_outside_the_prefix_stays_in_the_bucket(gui: Gui, student: Stu
 
     gui.select("album")
     panel = gui.inspector.locator('.insp-panel[data-panel="s3:bucket"]')
+    # What the student sees before reaching for the form: the listing and the notifications read.
+    expect(panel.locator("[data-entries]")).to_contain_text("The bucket is empty.")
+    expect(panel.locator("[data-notifications] li")).to_contain_text("s3:ObjectCreated:* → thumbnails")
     readme = tmp_path / "readme.txt"
     readme.write_text("not a photo")
     form = panel.locator('[data-form="upload"]')

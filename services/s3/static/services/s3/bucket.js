@@ -59,8 +59,11 @@ export function bucketPanel(ctx, initial) {
 
   // --- the browser ---
   const crumbs = h("nav", { class: "s3-crumbs", "aria-label": "Folder" });
-  const entries = h("ul", { class: "s3-entries", dataset: { entries: "" } });
+  // Until the first listing answers, its rows hold a line each: the form below does not jump
+  // down under the pointer when they fill.
+  const entries = h("ul", { class: "s3-entries", dataset: { entries: "" } }, h("li", { class: "s3-empty" }, "Listing…"));
   const browseLine = resultLine("browse");
+  browseLine.textContent = `aws s3 ls s3://${bucket}/ …`;
   const refreshButton = h("button", { type: "button", class: "small", dataset: { action: "refresh" } }, "Refresh");
 
   const paintCrumbs = () => {
@@ -152,7 +155,7 @@ export function bucketPanel(ctx, initial) {
   });
 
   // --- notifications ---
-  const notifications = h("ul", { class: "s3-notifications", dataset: { notifications: "" } });
+  const notifications = h("ul", { class: "s3-notifications", dataset: { notifications: "" } }, h("li", { class: "s3-empty" }, "Reading…"));
   const notificationLine = resultLine("notifications");
   let config = {};
   const loadNotifications = async () => {
