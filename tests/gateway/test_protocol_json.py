@@ -464,6 +464,24 @@ def test_a_wrong_value_deep_in_a_long_list_is_named_by_its_index_and_members(
 
 
 @pytest.mark.parametrize(
+    "data",
+    ["YQ", "YQ=", "QUJD=", "QUJ=D", "QQ==QQ==", "QU JD", "QUJD\n", "é"],
+    ids=["unpadded", "short-pad", "stray-pad", "inner-pad", "two-quanta-padded", "space", "newline", "non-ascii"],
+)
+def test_a_blob_is_strict_base64(data: str) -> None:
+    """Only the alphabet, whole quanta, padding only at the very end; anything else is refused naming the member."""
+    document = {"StreamName": "s", "Data": data, "PartitionKey": "k"}
+    with pytest.raises(SerializationException) as caught:
+        parse("kinesis", "Kinesis_20131202.PutRecord", json.dumps(document))
+    assert caught.value.message == "Value is not valid base64 at 'Data'."
+
+
+def test_a_blob_decodes_to_its_bytes() -> None:
+    params = parse("kinesis", "Kinesis_20131202.PutRecord", '{"StreamName": "s", "Data": "AP8=", "PartitionKey": "k"}')
+    assert params["Data"] == b"\x00\xff"
+
+
+@pytest.mark.parametrize(
     "value", ['"5"', "true", "1.5", "2147483648", "{}"], ids=["string", "bool", "fraction", "overflow", "object"]
 )
 def test_integer_member_rejects_other_types(value: str) -> None:
