@@ -93,7 +93,7 @@ export class Diagram {
       layoutLater();
     };
     this.unsaved = {};
-    this.saving = 0; // position saves on their way to the server
+    this.sent = new Set(); // requests about positions (saves, a forget) on their way to the server
     this.quiet = false; // true while the diagram itself changes connections: not the student's doing
     this.dots = 0;
     this.clientFlows = new Map(); // timer -> target of a client's flow waiting to be drawn
@@ -462,7 +462,8 @@ export class Diagram {
     const ids = Object.keys(this.positions);
     this.positions = {};
     this.unsaved = {};
-    if (ids.length) this.sending(this.options.forgetPositions?.());
+    // After the saves already on their way: one answered after the forget would pin its node again.
+    if (ids.length) this.sending(Promise.allSettled(this.sent).then(() => this.options.forgetPositions?.()));
     await this.relayout();
     this.fit();
   }
@@ -515,13 +516,13 @@ export class Diagram {
 
   /** A request about positions on its way: layoutSaved() is false until it is answered. */
   sending(request) {
-    this.saving += 1;
-    Promise.resolve(request).finally(() => (this.saving -= 1));
+    const answered = Promise.resolve(request).finally(() => this.sent.delete(answered));
+    this.sent.add(answered);
   }
 
   /** Every position is saved or forgotten (none waiting, none on its way). */
   layoutSaved() {
-    return this.saving === 0 && Object.keys(this.unsaved).length === 0;
+    return this.sent.size === 0 && Object.keys(this.unsaved).length === 0;
   }
 
   // --- the whole graph ------------------------------------------------------------------------
