@@ -177,6 +177,7 @@ def _filters_sql(vendor: str) -> str:
 _CHUNK_COLUMNS = ("pk", "stream_id", "first_index", "ingested", "timestamps", "messages", "first_timestamp",
                   "last_timestamp")  # fmt: skip
 ChunkRow = tuple[int, int, int, int, str, str, int, int]
+CHUNKS_PER_FETCH = 20
 
 
 @dataclass(frozen=True)
@@ -291,8 +292,13 @@ def _chunks(rows: Any, bounds: Bounds, *, backward: bool = False) -> Iterator[Ch
         stamp, _ = bounds.after
         rows = rows.filter(first_timestamp__lte=stamp) if backward else rows.filter(last_timestamp__gte=stamp)
     ordering = ("-last_timestamp", "-id") if backward else ("first_timestamp", "id")
-    # A chunk holds up to 1 MB of messages: a few at a time from the database.
-    return rows.order_by(*ordering).values_list(*_CHUNK_COLUMNS).iterator(chunk_size=20)
+    return _fetched(rows.order_by(*ordering))
+
+
+def _fetched(rows: Any) -> Iterator[ChunkRow]:
+    """The chunks' columns, a few rows at a time from the database: a chunk holds up to 1 MB of
+    messages, and a reader often stops within the first."""
+    return rows.values_list(*_CHUNK_COLUMNS).iterator(chunk_size=CHUNKS_PER_FETCH)
 
 
 def _stream_names(group: LogGroup) -> dict[int, str]:
@@ -465,7 +471,7 @@ def filter_events(
 def _by_arrival(rows: Any, names: dict[int, str], *, after: int = -1, newest_first: bool = False) -> Iterator[Stored]:
     """The events of the chunks `rows` (ordered by id: oldest first, or newest first) in arrival
     order or its reverse; oldest first, only those with ids above `after`."""
-    for row in rows.values_list(*_CHUNK_COLUMNS).iterator(chunk_size=20):
+    for row in _fetched(rows):
         chunk = _unpack(row, names)
         if newest_first:
             places = range(len(chunk.stamps) - 1, -1, -1)
