@@ -13,7 +13,6 @@ walking its own values.
 
 from __future__ import annotations
 
-import binascii
 import calendar
 import datetime as dt
 import math
@@ -457,7 +456,7 @@ def _read_base64(value: Any) -> bytes:
         raise DocumentError("", f"Expected a base64-encoded string, found {describe(value)}")
     try:
         return pybase64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
+    except ValueError:  # binascii.Error, and a str that is not ASCII
         raise DocumentError("", "Value is not valid base64") from None
 
 
