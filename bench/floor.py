@@ -10,6 +10,10 @@ and one SQLite row per call, nothing else). The floor/moto ratio is the most a D
 server can show against the targets of issues 16, 19 and 20 (2x, 3x, 3x) on this machine; ours/floor
 is how much of what ours costs the floor does not.
 
+Then SQS SendMessage of a 100-byte body, issue 22's per-call target (2.5x), as bench/bench_sqs.py
+measures it: one boto3 client, each of moto's and ours' slices sending into a fresh queue (moto
+slows down as its queue grows). The floor stores one message row and answers the body's MD5.
+
 A diagnostic, not a bench: `make bench` does not run it, and it prints rather than records.
 """
 
@@ -19,12 +23,12 @@ import argparse
 import time
 from typing import Any
 
-from bench import bench_firehose, bench_kinesis, bench_logs
+from bench import bench_firehose, bench_kinesis, bench_logs, bench_sqs
 from bench.harness import Harness, Options, Server
 from bench.raw import Captured, Replayer, capture
 from bench.timing import Call, compare, warm_up
 
-TARGETS = {"PutLogEvents": 2.0, "PutRecords": 3.0, "GetRecords": 3.0, "PutRecordBatch": 3.0}
+TARGETS = {"PutLogEvents": 2.0, "PutRecords": 3.0, "GetRecords": 3.0, "PutRecordBatch": 3.0, "SendMessage": 2.5}
 
 
 def _captured(moto: Server) -> dict[str, tuple[Any, list[Captured]]]:
@@ -113,19 +117,38 @@ def main(argv: list[str] | None = None) -> int:
                 "ours": Replayer(ours.url, client, from_ours[operation]),
                 "floor": Replayer(floor.url, client, requests),
             }
-            for call in callers.values():
-                warm_up(call)
-            rates = compare(callers, seconds=args.seconds, rounds=args.rounds, pids=pids)
-            per_second = {name: rate.calls_per_second for name, rate in rates.items()}
-            cells = " ".join(
-                f"{rate.calls_per_second:7.1f}/s {(rate.server_cpu_per_call or 0.0) * 1000:6.2f} ms"
-                for rate in rates.values()
-            )
-            print(
-                f"{operation:16} {cells}   {per_second['ours'] / per_second['moto']:9.2f}  "
-                f"{per_second['floor'] / per_second['moto']:10.2f}  {TARGETS[operation]:6g}"
-            )
+            _row(operation, callers, args, pids)
+        print("\nboto3, one client (moto's and ours' slices each into a fresh queue)\n")
+        targets = {name: {"url": ""} for name in ("moto", "ours")}
+        fresh = {
+            name: bench_sqs._fresh_queues(server, "send", targets[name])
+            for name, server in (("moto", moto), ("ours", ours))
+        }
+        for make in fresh.values():
+            make()
+        sends: dict[str, Call] = {
+            "moto": bench_sqs._operation(moto.client("sqs"), "", "send", target=targets["moto"]),
+            "ours": bench_sqs._operation(ours.client("sqs"), "", "send", target=targets["ours"]),
+            "floor": bench_sqs._operation(floor.client("sqs"), f"{floor.url}/123456789012/floor", "send"),
+        }
+        _row("SendMessage", sends, args, pids, before_slice=fresh)
     return 0
+
+
+def _row(
+    operation: str, callers: dict[str, Call], args: argparse.Namespace, pids: dict[str, int], **extra: Any
+) -> None:
+    for call in callers.values():
+        warm_up(call)
+    rates = compare(callers, seconds=args.seconds, rounds=args.rounds, pids=pids, **extra)
+    per_second = {name: rate.calls_per_second for name, rate in rates.items()}
+    cells = " ".join(
+        f"{rate.calls_per_second:7.1f}/s {(rate.server_cpu_per_call or 0.0) * 1000:6.2f} ms" for rate in rates.values()
+    )
+    print(
+        f"{operation:16} {cells}   {per_second['ours'] / per_second['moto']:9.2f}  "
+        f"{per_second['floor'] / per_second['moto']:10.2f}  {TARGETS[operation]:6g}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The floor of the batch calls: what the least durable server can do under Daphne (bench/floor.py).
 
 A bare ASGI application, no Django, answering the batch operations as botocore expects them:
-Logs PutLogEvents, Kinesis PutRecords, Firehose PutRecordBatch, and Kinesis GetRecords (below).
+Logs PutLogEvents, Kinesis PutRecords, Firehose PutRecordBatch, and Kinesis GetRecords (below); and
+SQS SendMessage, the classroom's per-call target (issue 22), as one small row and its body's MD5.
 A put reads the body, decodes the JSON, makes the per-item checks AWS makes (an event's size and
 order, a record's base64, with ours' decoder, and its hash key), stores the whole batch as ONE SQLite row (WAL,
 synchronous=NORMAL, the pragmas ours uses) in a transaction of its own, and answers with as many
@@ -22,6 +23,7 @@ import os
 import sqlite3
 import threading
 import time
+import uuid
 from typing import Any
 
 import pybase64
@@ -47,6 +49,9 @@ def _database() -> sqlite3.Connection:
         )
         connection.execute(
             "CREATE TABLE IF NOT EXISTS record (counter INTEGER PRIMARY KEY, key TEXT, data BLOB, arrived REAL)"
+        )
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS message (id TEXT PRIMARY KEY, queue TEXT, body TEXT, md5 TEXT, sent REAL)"
         )
         _connections.connection = connection
     return connection
@@ -116,11 +121,30 @@ def _put_record_batch(document: dict[str, Any], body: bytes) -> dict[str, Any]:
     return {"FailedPutCount": 0, "Encrypted": False, "RequestResponses": answered}
 
 
+def _send_message(document: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """One message row, in a transaction of its own, and the answer botocore checks (the body's MD5):
+    no queue, attributes, delay, metric or event."""
+    text = document["MessageBody"]
+    if not isinstance(text, str) or not text:
+        raise ValueError("a bad message")
+    digest = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+    message_id = str(uuid.uuid4())
+    connection = _database()
+    connection.execute("BEGIN IMMEDIATE")
+    connection.execute(
+        "INSERT INTO message (id, queue, body, md5, sent) VALUES (?, ?, ?, ?, ?)",
+        (message_id, document["QueueUrl"], text, digest, time.time()),
+    )
+    connection.execute("COMMIT")
+    return {"MD5OfMessageBody": digest, "MessageId": message_id}
+
+
 OPERATIONS = {
     "Logs_20140328.PutLogEvents": _put_log_events,
     "Kinesis_20131202.PutRecords": _put_records,
     "Kinesis_20131202.GetRecords": _get_records,
     "Firehose_20150804.PutRecordBatch": _put_record_batch,
+    "AmazonSQS.SendMessage": _send_message,
 }
 
 
