@@ -144,6 +144,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Seconds between the passive WAL checkpoints each process runs from a thread of its own, so that no
+# COMMIT pays for one (playground/checkpoints.py); 0 leaves SQLite's automatic checkpoint.
+SQLITE_CHECKPOINT_SECONDS = env_float("PLAYGROUND_SQLITE_CHECKPOINT_SECONDS", 0.25, minimum=0)
 # Connections are kept between requests (SQLite too: opening one runs its PRAGMAs, which cost more
 # than a call's own queries).
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
