@@ -44,6 +44,16 @@ _files: set[str] = set()
 _lock = threading.Lock()
 
 
+def _after_fork_in_child() -> None:
+    # A fork while the parent's checkpoint thread held the lock would leave it held for ever in the
+    # child (Celery's prefork workers): the child takes a new one, and starts its own thread.
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _database_file(name: Any) -> str | None:
     """The path of an on-disk SQLite database, None for an in-memory one."""
     text = str(name or "")

@@ -69,3 +69,29 @@ def test_a_checkpoint_copies_what_the_log_holds(tmp_path: Path) -> None:
     assert (busy, copied) == (0, logged)
     assert logged > 20
     writer.close()
+
+
+def test_a_forked_child_runs_a_checkpoint_thread_of_its_own(db_access: None) -> None:
+    """Celery's prefork workers: threads do not survive a fork, so the child's first connection
+    starts its own thread (with a lock of its own, should the parent's thread have held one)."""
+    import threading
+
+    from django.db import connections
+
+    _sqlite_file()
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: a connection of its own, then report whether its thread runs
+        try:
+            fresh = connections.create_connection("default")  # not the parent's: a fork must not close it
+            fresh.ensure_connection()
+            fresh.close()
+            running = any(thread.name == "sqlite-checkpoints" for thread in threading.enumerate())
+            os.write(writing, b"yes" if running else b"no")
+        finally:
+            os._exit(0)
+    os.close(writing)
+    answer = os.read(reading, 16)
+    os.close(reading)
+    os.waitpid(child, 0)
+    assert answer == b"yes"
