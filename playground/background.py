@@ -24,12 +24,21 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 LOG = logging.getLogger(__name__)
 
+
+class PerProcess(Protocol):
+    """What per_process keeps: the process it was made in, and a flush for the interpreter's exit."""
+
+    pid: int
+
+    def flush(self, timeout: float = ...) -> bool: ...
+
+
 T = TypeVar("T")
-W = TypeVar("W", bound="Worker[Any]")
+W = TypeVar("W", bound=PerProcess)
 
 EXIT_FLUSH_SECONDS = 2.0
 
@@ -90,14 +99,17 @@ class Worker(Generic[T]):
 
 
 def per_process(make: Callable[[], W]) -> Callable[[], W]:
-    """A getter for this process's worker: made on first use, made again after a fork."""
-    lock = threading.Lock()
+    """A getter for this process's worker: made on first use, made again after a fork. A forked
+    child also takes a new lock: a fork while another thread of the parent held it would leave it
+    held for ever in the child (Celery's prefork workers)."""
+    locks = [threading.Lock()]
     current: list[W] = []
+    os.register_at_fork(after_in_child=lambda: locks.__setitem__(0, threading.Lock()))
 
     def get() -> W:
         if current and current[0].pid == os.getpid():
             return current[0]
-        with lock:
+        with locks[0]:
             if not current or current[0].pid != os.getpid():
                 worker = make()
                 current[:] = [worker]

@@ -38,20 +38,9 @@ from typing import Any
 from django.conf import settings
 from django.db.backends.signals import connection_created
 
+from playground.background import per_process
+
 LOG = logging.getLogger(__name__)
-
-_files: set[str] = set()
-_lock = threading.Lock()
-
-
-def _after_fork_in_child() -> None:
-    # A fork while the parent's checkpoint thread held the lock would leave it held for ever in the
-    # child (Celery's prefork workers): the child takes a new one, and starts its own thread.
-    global _lock
-    _lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _database_file(name: Any) -> str | None:
@@ -76,32 +65,39 @@ def checkpoint(path: str) -> tuple[int, int, int] | None:
         connection.close()
 
 
-def _run(interval: float) -> None:
-    while True:
-        time.sleep(interval)
-        with _lock:
-            paths = sorted(_files)
-        for path in paths:
-            try:
-                if checkpoint(path) is None:
-                    with _lock:
-                        _files.discard(path)
-            except sqlite3.Error as problem:  # busy or locked: the next round tries again
-                LOG.debug("checkpoint of %s skipped: %s", path, problem)
+class Checkpointer:
+    """This process's checkpoint thread and the database files it keeps (per_process makes a new
+    one, with a thread and a lock of its own, in a forked child)."""
+
+    def __init__(self, interval: float) -> None:
+        self.pid = os.getpid()
+        self.interval = interval
+        self._files: set[str] = set()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._run, name="sqlite-checkpoints", daemon=True).start()
+
+    def watch(self, path: str) -> None:
+        with self._lock:
+            self._files.add(path)
+
+    def flush(self, timeout: float = 0.0) -> bool:
+        return True  # nothing is queued here: what is not copied yet is in SQLite's log
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            with self._lock:
+                paths = sorted(self._files)
+            for path in paths:
+                try:
+                    if checkpoint(path) is None:
+                        with self._lock:
+                            self._files.discard(path)
+                except sqlite3.Error as problem:  # busy or locked: the next round tries again
+                    LOG.debug("checkpoint of %s skipped: %s", path, problem)
 
 
-_running_in: list[int] = []  # the pid whose checkpoint thread runs (threads do not survive a fork)
-
-
-def _start_thread() -> None:
-    with _lock:
-        if _running_in and _running_in[0] == os.getpid():
-            return
-        _running_in[:] = [os.getpid()]
-    thread = threading.Thread(
-        target=_run, args=(settings.SQLITE_CHECKPOINT_SECONDS,), name="sqlite-checkpoints", daemon=True
-    )
-    thread.start()
+_checkpointer = per_process(lambda: Checkpointer(settings.SQLITE_CHECKPOINT_SECONDS))
 
 
 def _opened(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -110,11 +106,8 @@ def _opened(sender: Any, connection: Any, **kwargs: Any) -> None:
     path = _database_file(connection.settings_dict.get("NAME"))
     if path is None:
         return
-    path = os.path.abspath(path)
     connection.connection.execute("PRAGMA wal_autocheckpoint=0")
-    with _lock:
-        _files.add(path)
-    _start_thread()
+    _checkpointer().watch(os.path.abspath(path))
 
 
 def install() -> None:
